@@ -1,0 +1,1 @@
+"""Vertex AI endpoints, the HTTP client and error mapping at the boundary."""
