@@ -130,7 +130,7 @@ class TextCompletion(_Model):
 class EmbeddingData(_Model):
     object: Literal["embedding"] = "embedding"
     index: int
-    embedding: list[float]
+    embedding: list[float] | str  # str when encoding_format="base64" (float32 little-endian, as OpenAI)
 
 
 class EmbeddingResponse(_Model):
