@@ -1,0 +1,70 @@
+"""Claude on Vertex: ``publishers/anthropic/models/{model}:rawPredict`` (``:streamRawPredict`` when streaming).
+
+The request translation lives in ``anthropic_request``, answers, streams and errors in ``anthropic_response``.
+The model id goes into the URL as Vertex names it (``claude-3-7-sonnet@20250219``); an Anthropic first-party
+dated name (``claude-3-7-sonnet-20250219``, as some guides write it) is turned into the Vertex form, since
+Vertex would answer 404 for it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from router.errors import UpstreamError
+from router.families.anthropic_request import build_body, supported_params
+from router.families.anthropic_response import ClaudeStreamParser, classify_response, parse_message
+from router.families.base import (
+    BaseFamily,
+    CallKind,
+    CallRequest,
+    PreparedRequest,
+    StreamParser,
+    Target,
+    UpstreamResponse,
+    json_request,
+)
+from router.families.openai_compat_wire import loads
+from router.types import ChatCompletion
+from router.vertex.urls import publisher_model_url
+
+_FIRST_PARTY_DATED = re.compile(r"^(claude-[a-z0-9.-]+?)-(\d{8})$")
+
+
+def vertex_model_id(model: str) -> str:
+    """``claude-3-7-sonnet-20250219`` → ``claude-3-7-sonnet@20250219``; Vertex ids pass unchanged."""
+    if "@" in model:
+        return model
+    match = _FIRST_PARTY_DATED.match(model)
+    return f"{match.group(1)}@{match.group(2)}" if match else model
+
+
+class AnthropicFamily(BaseFamily):
+    name = "anthropic"
+    kinds: frozenset[CallKind] = frozenset({"chat"})
+
+    def supported_params(self, target: Target) -> frozenset[str]:
+        return supported_params(target)
+
+    def build_request(self, request: CallRequest, target: Target) -> PreparedRequest:
+        method = "streamRawPredict" if request.stream else "rawPredict"
+        url = publisher_model_url(
+            target.project,
+            target.location,
+            "anthropic",
+            vertex_model_id(target.model),
+            method,
+            api_base=target.api_base,
+        )
+        return json_request(url, build_body(request, target), stream=request.stream)
+
+    def parse_response(self, response: UpstreamResponse, request: CallRequest, target: Target) -> ChatCompletion:
+        return parse_message(loads(response.body), request, target)
+
+    def stream_parser(self, request: CallRequest, target: Target) -> StreamParser:
+        return ClaudeStreamParser(request, target)
+
+    def classify_error(self, response: UpstreamResponse, target: Target) -> UpstreamError:
+        return classify_response(response, target)
+
+
+FAMILY = AnthropicFamily()
