@@ -1,0 +1,132 @@
+"""Prometheus text exposition of what the proxy and the Router did, kept in plain dicts.
+
+Recording a request is a couple of dict increments and a bisect (no locks: one event loop per worker).
+Labels are bounded: routes are the fixed route names, deployments and model groups come from the config.
+Each worker process keeps its own counters; Prometheus sums them across scrapes of the same target only if
+each worker is scraped, so run one worker per container (or a sidecar) when exact totals matter.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections import defaultdict
+from typing import Any
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+
+
+class _Histogram:
+    __slots__ = ("counts", "sum")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(LATENCY_BUCKETS) + 1)
+        self.sum = 0.0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(LATENCY_BUCKETS, value)] += 1
+        self.sum += value
+
+
+class Metrics:
+    """Counters and histograms of one proxy worker; ``on_router_event`` is the Router callback."""
+
+    def __init__(self) -> None:
+        self.requests: defaultdict[tuple[str, int], int] = defaultdict(int)
+        self.latency: defaultdict[str, _Histogram] = defaultdict(_Histogram)
+        self.attempts: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.attempt_latency: defaultdict[str, _Histogram] = defaultdict(_Histogram)
+        self.cooldowns: defaultdict[str, int] = defaultdict(int)
+        self.tokens: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.outcomes: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.in_flight = 0
+
+    def observe_request(self, route: str, status: int, seconds: float) -> None:
+        self.requests[(route, status)] += 1
+        self.latency[route].observe(seconds)
+
+    def on_router_event(self, event: str, data: dict[str, Any]) -> None:
+        """Router callback: attempts, cooldowns, and per-group outcomes with token counts."""
+        if event == "attempt":
+            deployment = str(data.get("deployment_id"))
+            self.attempts[(deployment, str(data.get("status")))] += 1
+            latency = data.get("latency_s")
+            if isinstance(latency, int | float):
+                self.attempt_latency[deployment].observe(float(latency))
+        elif event == "cooldown":
+            self.cooldowns[str(data.get("deployment_id"))] += 1
+        elif event in ("success", "failure"):
+            group = str(data.get("model_group"))
+            self.outcomes[(group, event)] += 1
+            for kind in ("prompt", "completion"):
+                count = data.get(f"{kind}_tokens")
+                if isinstance(count, int) and count:
+                    self.tokens[(group, kind)] += count
+
+    def render(self) -> bytes:
+        """The text exposition format (version 0.0.4)."""
+        out: list[str] = []
+        _counter(out, "vertex_router_requests_total", "HTTP requests by route and status.")
+        for (route, status), n in sorted(self.requests.items()):
+            out.append(f'vertex_router_requests_total{{route="{route}",status="{status}"}} {n}')
+        _histograms(out, "vertex_router_request_duration_seconds", "Request latency by route.", "route", self.latency)
+        _counter(out, "vertex_router_upstream_attempts_total", "Upstream attempts by deployment and status.")
+        for (deployment, outcome), n in sorted(self.attempts.items()):
+            labels = f'deployment="{_esc(deployment)}",status="{_esc(outcome)}"'
+            out.append(f"vertex_router_upstream_attempts_total{{{labels}}} {n}")
+        _histograms(
+            out,
+            "vertex_router_upstream_attempt_duration_seconds",
+            "Upstream attempt latency by deployment.",
+            "deployment",
+            self.attempt_latency,
+        )
+        _counter(out, "vertex_router_cooldowns_total", "Times a deployment was put into cooldown.")
+        for deployment, n in sorted(self.cooldowns.items()):
+            out.append(f'vertex_router_cooldowns_total{{deployment="{_esc(deployment)}"}} {n}')
+        _counter(out, "vertex_router_model_requests_total", "Router outcomes by model group.")
+        for (group, outcome), n in sorted(self.outcomes.items()):
+            out.append(f'vertex_router_model_requests_total{{model_group="{_esc(group)}",outcome="{outcome}"}} {n}')
+        _counter(out, "vertex_router_tokens_total", "Tokens by model group and kind.")
+        for (group, kind), n in sorted(self.tokens.items()):
+            out.append(f'vertex_router_tokens_total{{model_group="{_esc(group)}",kind="{kind}"}} {n}')
+        out.append("# HELP vertex_router_in_flight_requests Requests being served now.")
+        out.append("# TYPE vertex_router_in_flight_requests gauge")
+        out.append(f"vertex_router_in_flight_requests {self.in_flight}")
+        rss = _rss_bytes()
+        if rss is not None:
+            out.append("# HELP process_resident_memory_bytes Resident memory of this worker.")
+            out.append("# TYPE process_resident_memory_bytes gauge")
+            out.append(f"process_resident_memory_bytes {rss}")
+        return ("\n".join(out) + "\n").encode()
+
+
+def _counter(out: list[str], name: str, help_text: str) -> None:
+    out.append(f"# HELP {name} {help_text}")
+    out.append(f"# TYPE {name} counter")
+
+
+def _histograms(out: list[str], name: str, help_text: str, label: str, series: dict[str, _Histogram]) -> None:
+    out.append(f"# HELP {name} {help_text}")
+    out.append(f"# TYPE {name} histogram")
+    for key, hist in sorted(series.items()):
+        base = f'{label}="{_esc(key)}"'
+        running = 0
+        for bound, count in zip((*LATENCY_BUCKETS, None), hist.counts, strict=True):
+            running += count
+            le = "+Inf" if bound is None else repr(bound)
+            out.append(f'{name}_bucket{{{base},le="{le}"}} {running}')
+        out.append(f"{name}_sum{{{base}}} {hist.sum}")
+        out.append(f"{name}_count{{{base}}} {running}")
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
