@@ -119,3 +119,12 @@ def _by_shape(model: str) -> ParsedModel:
         "'vertex_ai/gemini-2.5-flash', 'vertex_ai/claude-...@...', 'vertex_ai/meta/...-maas', "
         "'vertex_ai/mistral-...', 'vertex_ai/jamba-...', 'vertex_ai/<endpoint-id>'"
     )
+
+
+def parse_deployment_model(raw: str, *, base_model: str | None = None, mode: str | None = None) -> ParsedModel:
+    """``parse_model_string`` plus the shapes only a config entry has: a bare ``vertex_ai/`` (the user guide's
+    Text-to-Speech deployment, which names no model) or an ``audio_speech`` deployment."""
+    stripped = strip_provider(raw.strip()) if raw else ""
+    if raw.strip() in PROVIDER_PREFIXES or (mode == "audio_speech" and not stripped):
+        return ParsedModel("tts", "")
+    return parse_model_string(raw, base_model=base_model)

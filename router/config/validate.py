@@ -1,0 +1,169 @@
+"""Strict pydantic validation of a whole file, with every error turned into a positioned ConfigProblem."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from router.config.schema_walk import known_keys, literal_choices
+from router.config.settings_models import ConfigFile
+from router.config.source import Path, Source, format_path
+from router.errors import ConfigProblem
+
+# Values never echoed back in a message: they may be secrets.
+_SECRET_KEYS = frozenset(
+    {"master_key", "key", "vertex_credentials", "vertex_ai_credentials", "redis_password", "redis_url"}
+)
+_SECTIONS = ("litellm_settings", "router_settings", "general_settings", "default_vertex_config")
+
+
+def validate_file(source: Source, from_env: set[Path]) -> tuple[ConfigFile | None, list[ConfigProblem]]:
+    """Validate ``source.data``; every pydantic error becomes one problem (union alternatives merged)."""
+    data = source.data
+    if data is None:
+        return None, [source.problem((), "the config is empty; it needs at least a model_list", where=(1, 1))]
+    if not isinstance(data, dict):
+        return None, [source.problem((), f"the top level must be a mapping of sections, not {_kind(data)}")]
+    try:
+        return ConfigFile.model_validate(data), []
+    except ValidationError as exc:
+        return None, _problems(source, exc.errors(), from_env)
+
+
+def _problems(source: Source, errors: list[ErrorDetails], from_env: set[Path]) -> list[ConfigProblem]:
+    grouped: dict[tuple[Path, bool], list[ErrorDetails]] = {}
+    for error in errors:
+        path, complete = _data_path(source.data, error["loc"])
+        grouped.setdefault((path, complete), []).append(error)
+    problems = []
+    for (path, complete), group in grouped.items():
+        problems.append(_problem(source, path, complete, group, from_env))
+    return problems
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, bool]:
+    """Map pydantic's loc (which includes union member tags) onto keys and indices present in the data.
+    ``complete`` is False when the last element names a key that is missing."""
+    path: list[str | int] = []
+    node = data
+    last = len(loc) - 1
+    for index, elem in enumerate(loc):
+        if _has(node, elem):
+            path.append(elem)
+            node = node[elem]
+        elif isinstance(node, dict) and isinstance(elem, str) and index == last:
+            return (*path, elem), False
+    return tuple(path), True
+
+
+def _has(node: Any, elem: int | str) -> bool:
+    if isinstance(node, dict):
+        return elem in node
+    return isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node)
+
+
+def _problem(
+    source: Source, path: Path, complete: bool, group: list[ErrorDetails], from_env: set[Path]
+) -> ConfigProblem:
+    first = group[0]
+    kind = first["type"]
+    if not complete and kind == "missing":
+        return source.problem(path[:-1], f"missing required key {path[-1]!r}")
+    if kind == "extra_forbidden":
+        return source.problem(path, _unknown_key(path), at_key=True)
+    messages = list(dict.fromkeys(_message(e) for e in group))
+    text = _join(messages)
+    if kind == "literal_error":
+        text += _did_you_mean(first.get("input"), literal_choices(ConfigFile, path))
+    hidden = path in from_env or (bool(path) and str(path[-1]) in _SECRET_KEYS)
+    if not hidden and _is_scalar(first.get("input")) and kind != "value_error":
+        text += f" (got {first.get('input')!r})"
+    if path in from_env:
+        text += " (value came from an environment variable)"
+    return source.problem(path, text)
+
+
+def _join(messages: list[str]) -> str:
+    if len(messages) == 1:
+        return messages[0]
+    if all(m.startswith("expected ") for m in messages):
+        return "expected " + " or ".join(m.removeprefix("expected ") for m in messages)
+    return "; or ".join(messages)
+
+
+_MESSAGES = {
+    "model_type": "expected a mapping (key: value pairs)",
+    "model_attributes_type": "expected a mapping (key: value pairs)",
+    "dict_type": "expected a mapping (key: value pairs)",
+    "list_type": "expected a list",
+    "string_type": "expected a string",
+    "int_type": "expected an integer",
+    "int_parsing": "expected an integer",
+    "int_from_float": "expected an integer",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
+
+
+def _message(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    base = _MESSAGES.get(kind)
+    if base is None:
+        return str(error["msg"])
+    value = error.get("input")
+    if isinstance(value, list | dict):
+        return f"{base}, not {_kind(value)}"
+    return base
+
+
+def _unknown_key(path: Path) -> str:
+    key = str(path[-1])
+    parent = path[:-1]
+    message = f"unknown key {key!r}"
+    hint = _did_you_mean(key, known_keys(ConfigFile, parent))
+    if hint:
+        return message + hint
+    home = _other_section(key, parent)
+    if home:
+        return f"{message}; {key!r} belongs in {home}"
+    where = format_path(parent) or "the top level"
+    return f"{message} in {where}"
+
+
+def _other_section(key: str, parent: Path) -> str | None:
+    for section in _SECTIONS:
+        if (section,) != parent and key in known_keys(ConfigFile, (section,)):
+            return section
+    if parent != ("model_list", 0, "litellm_params") and key in known_keys(
+        ConfigFile, ("model_list", 0, "litellm_params")
+    ):
+        return "model_list[].litellm_params"
+    return None
+
+
+def _did_you_mean(value: Any, choices: list[str]) -> str:
+    if not isinstance(value, str) or not choices:
+        return ""
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
