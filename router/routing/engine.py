@@ -1,0 +1,351 @@
+"""RoutingEngine: resolve a model to its group, then run one attempt plan — pick, call, record, decide — until a
+deployment answers or the plan (budget, fallbacks, deadline) is spent.
+
+Sleeping happens in exactly two places, and only when an attempt follows: a backoff before retrying a
+deployment that already failed in this request (no untried one is available), and a wait for the earliest
+cooling deployment of a group with no fallback left, when that fits the deadline. Never after the last attempt,
+never before a hop to another group.
+
+Error surfaced on total failure: when exactly one attempt was made and its error is not retryable (400s,
+context window, content policy, 401/403/404, credentials), that typed error itself; otherwise
+``NoDeploymentAvailableError`` with every attempt's error and ``retry_after`` (seconds until the earliest blocked
+deployment returns, else the last upstream Retry-After).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from router.errors import (
+    CredentialsError,
+    MidStreamError,
+    NoDeploymentAvailableError,
+    RouterError,
+    UpstreamError,
+)
+from router.routing.backoff import backoff_delay
+from router.routing.clock import Clock, Sleep, system_clock
+from router.routing.deployments import DeploymentSpec, DeploymentTable
+from router.routing.outcomes import EventCallback, LocalStats, Outcomes, as_upstream
+from router.routing.picker import Pick, Picker
+from router.routing.plan import RequestPlan, Step
+from router.routing.policy import same_deployment_retry_ok
+from router.routing.report import AttemptInfo, AttemptRecord, ExecutionReport
+from router.routing.settings import RoutingSettings
+from router.routing.state import StateStore
+from router.routing.store_factory import store_from_settings
+
+T = TypeVar("T")
+CallFn = Callable[[DeploymentSpec, AttemptInfo], Awaitable[T]]
+MIN_WAIT = 0.05  # never spin on a deadline that is already (nearly) due
+
+
+class RoutingEngine:
+    def __init__(
+        self,
+        deployments: Sequence[DeploymentSpec],
+        settings: RoutingSettings,
+        *,
+        store: StateStore | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        self._table = DeploymentTable(deployments, settings.model_group_alias)
+        self._store: StateStore = store if store is not None else store_from_settings(settings)
+        self._clock: Clock = clock or system_clock
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+        self._stats = {spec.id: LocalStats(spec.model_name) for spec in self._table.all()}
+        self._picker = Picker(settings, self._store, self._rng, self._stats)
+        self._outcomes = Outcomes(settings, self._store, self._picker, self._stats)
+
+    # ------------------------------------------------------------------ lookup and observability
+
+    @property
+    def settings(self) -> RoutingSettings:
+        return self._settings
+
+    @property
+    def store(self) -> StateStore:
+        return self._store
+
+    def group_names(self) -> list[str]:
+        return self._table.group_names()
+
+    def resolve(self, model: str) -> list[DeploymentSpec]:
+        """Group name, alias or deployment id → its deployments. Raises UnknownModelError."""
+        return list(self._table.resolve(model)[1])
+
+    def deployment(self, deployment_id: str) -> DeploymentSpec | None:
+        return self._table.by_id(deployment_id)
+
+    def deployments(self) -> list[DeploymentSpec]:
+        return self._table.all()
+
+    def add_callback(self, fn: EventCallback) -> None:
+        """``fn(event, fields)`` for attempt_succeeded, attempt_failed, deployment_cooled_down, fallback_used.
+        May return an awaitable. Exceptions are logged and ignored."""
+        self._outcomes.add_callback(fn)
+
+    def health(self) -> dict[str, Any]:
+        """This process's view per deployment id: cooling until (epoch s, None when usable), in-flight, counts,
+        recent latency. Cooldowns written by other processes show up once a pick has read them."""
+        now = self._clock()
+        out: dict[str, Any] = {}
+        for spec in self._table.all():
+            stats = self._stats[spec.id]
+            cooling = stats.cooling_until if stats.cooling_until is not None and stats.cooling_until > now else None
+            out[spec.id] = {
+                "group": spec.model_name,
+                "model": spec.model,
+                "location": spec.location,
+                "healthy": cooling is None,
+                "cooling_until": cooling,
+                "in_flight": stats.in_flight,
+                "successes": stats.successes,
+                "failures": stats.failures,
+                "consecutive_failures": stats.consecutive_failures,
+                "last_error": stats.last_error,
+                "latency_ms": None if stats.latency is None else round(stats.latency * 1000, 3),
+                "ttft_ms": None if stats.ttft is None else round(stats.ttft * 1000, 3),
+            }
+        return out
+
+    async def aclose(self) -> None:
+        await self._store.aclose()
+
+    # ------------------------------------------------------------------ the attempt plan
+
+    async def execute(
+        self,
+        model: str,
+        call: CallFn[T],
+        *,
+        stream: bool = False,
+        tokens: int = 0,
+        deadline: float | None = None,
+        timeout: float | None = None,
+        num_retries: int | None = None,
+    ) -> tuple[T, ExecutionReport]:
+        """Run ``call(deployment, info)`` under one plan. ``deadline`` is absolute (engine clock); else ``timeout``
+        (seconds) or the router ``timeout`` from now. ``tokens`` is the request's token estimate (tpm limits);
+        ``num_retries`` overrides the configured retry allowance for this request."""
+        timer = _Timer()
+        group, members = self._table.resolve(model)
+        now = self._clock()
+        if deadline is None:
+            deadline = now + (timeout if timeout is not None else self._settings.timeout)
+        plan = RequestPlan(self._settings, self._table, model, group, members, num_retries)
+        retry = False
+        while True:
+            group_before = plan.group
+            pick = await self._next_pick(plan, retry, deadline, stream, tokens, timer)
+            if pick is None:
+                raise self._final_error(plan)
+            is_retry = retry and plan.group == group_before
+            plan.retries += is_retry
+            info = self._attempt_info(plan, pick.spec, stream, deadline, is_retry)
+            outcome = await self._attempt(plan, pick, info, call, tokens, timer)
+            if not isinstance(outcome, RouterError):
+                return outcome[0], self._report(plan, pick, timer)
+            step = plan.after_failure(outcome, pick.spec)
+            if step is Step.STOP or (step is Step.HOP and not await self._hop(plan)):
+                raise self._final_error(plan)
+            retry = step is Step.RETRY
+
+    async def _next_pick(
+        self, plan: RequestPlan, retry: bool, deadline: float, stream: bool, tokens: int, timer: _Timer
+    ) -> Pick | None:
+        """The deployment for the next attempt, after at most one justified wait per loop; None: give up."""
+        allow_tried = False  # after a backoff or a cooldown wait, deployments that failed before may be used
+        while True:
+            now = self._clock()
+            if now >= deadline:
+                return None
+            exclude = plan.excluded if allow_tried else plan.tried | plan.excluded
+            probe_ttl = min(self._settings.timeout, deadline - now)
+            pick = await self._picker.pick(
+                plan.members, exclude, now, stream=stream, tokens=tokens, probe_ttl=probe_ttl
+            )
+            if isinstance(pick, Pick):
+                return pick
+            until = pick.until
+            plan.note_blocked_until(until)
+            if retry and not allow_tried and self._may_retry_same(plan):
+                ready = await self._picker.ready_at(plan.members, plan.excluded, now, tokens)
+                if ready is not None and ready <= now:
+                    error = plan.last_error
+                    delay = backoff_delay(plan.retries, getattr(error, "retry_after", None), self._settings, self._rng)
+                    if now + delay >= deadline:
+                        return None
+                    await self._wait(delay, timer)
+                    allow_tried = True
+                    continue
+                until = _earliest(until, ready)
+                plan.note_blocked_until(until)
+            # Nothing usable in this group now: another group beats waiting.
+            plan.enqueue_fallbacks()
+            if plan.has_fallback() and await self._hop(plan):
+                retry, allow_tried = False, False
+                continue
+            wait = None if until is None else max(until - now, MIN_WAIT)
+            cap = self._settings.max_cooldown_wait
+            if wait is None or now + wait >= deadline or (cap is not None and wait > cap):
+                return None
+            await self._wait(wait, timer)
+            allow_tried = True
+
+    def _may_retry_same(self, plan: RequestPlan) -> bool:
+        error = plan.last_error
+        return (
+            error is not None
+            and same_deployment_retry_ok(error)
+            and any(m.id in plan.tried and m.id not in plan.excluded for m in plan.members)
+        )
+
+    async def _wait(self, seconds: float, timer: _Timer) -> None:
+        started = time.perf_counter()
+        await self._sleep(seconds)
+        timer.outside += time.perf_counter() - started
+
+    async def _hop(self, plan: RequestPlan) -> bool:
+        from_group = plan.group
+        to_group = plan.hop()
+        if to_group is None:
+            return False
+        await self._outcomes.emit("fallback_used", "info", from_group=from_group, to_group=to_group, hop=plan.hops)
+        return True
+
+    def _attempt_info(
+        self, plan: RequestPlan, spec: DeploymentSpec, stream: bool, deadline: float, is_retry: bool
+    ) -> AttemptInfo:
+        now = self._clock()
+        settings = self._settings
+        left = max(0.0, deadline - now)
+        timeout = min(spec.timeout if spec.timeout is not None else settings.timeout, left)
+        first_token: float | None = None
+        if stream:
+            for value in (spec.first_token_timeout, settings.first_token_timeout, spec.stream_timeout):
+                if value is not None:
+                    first_token = value
+                    break
+            else:
+                first_token = settings.stream_timeout
+            first_token = None if first_token is None else min(first_token, timeout)
+        return AttemptInfo(
+            attempt=len(plan.attempts) + 1,
+            group=plan.group,
+            deployment_id=spec.id,
+            stream=stream,
+            started_at=now,
+            deadline=deadline,
+            timeout=timeout,
+            first_token_timeout=first_token,
+            is_retry=is_retry,
+            is_fallback=plan.group != plan.requested_group,
+            clock=self._clock,
+        )
+
+    async def _attempt(
+        self, plan: RequestPlan, pick: Pick, info: AttemptInfo, call: CallFn[T], tokens: int, timer: _Timer
+    ) -> tuple[T] | RouterError:
+        """One call. Returns ``(result,)`` or the failure (already recorded); anything that is not an attempt
+        failure (a bug, a cancelled task, an invalid request, a mid-stream error) propagates untouched."""
+        spec = pick.spec
+        stats = self._stats[spec.id]
+        stats.in_flight += 1
+        if self._picker.tracks_inflight:
+            await self._store.add_inflight(spec.id, 1)
+        settled = False
+        started = time.perf_counter()
+        try:
+            try:
+                result = await call(spec, info)
+            finally:
+                timer.outside += time.perf_counter() - started
+            latency = self._clock() - info.started_at
+            plan.attempts.append(AttemptRecord(spec.id, None, latency))
+            settled = True
+            await self._outcomes.success(pick, info, latency, self._clock(), tokens)
+            return (result,)
+        except (UpstreamError, CredentialsError) as error:
+            if isinstance(error, MidStreamError):
+                raise
+            now = self._clock()
+            latency = now - info.started_at
+            plan.attempts.append(AttemptRecord(spec.id, as_upstream(error), latency))
+            settled = True
+            await self._outcomes.failure(pick, info, error, latency, now)
+            return error
+        finally:
+            stats.in_flight -= 1
+            if self._picker.tracks_inflight:
+                await self._store.add_inflight(spec.id, -1)
+            if pick.probe and not settled:
+                await self._store.release_probe(spec.id)
+
+    def _report(self, plan: RequestPlan, pick: Pick, timer: _Timer) -> ExecutionReport:
+        return ExecutionReport(
+            model=plan.model,
+            model_group=plan.group,
+            deployment=pick.spec,
+            attempts=plan.attempts,
+            requested_group=plan.requested_group,
+            fallback_used=plan.group if plan.group != plan.requested_group else None,
+            retries=plan.retries,
+            hops=plan.hops,
+            overhead_ms=max(0.0, (time.perf_counter() - timer.started - timer.outside) * 1000),
+        )
+
+    def _final_error(self, plan: RequestPlan) -> RouterError:
+        now = self._clock()
+        errors = plan.errors
+        if len(errors) == 1 and not errors[0].retryable:
+            return errors[0]
+        retry_after: float | None = None
+        if plan.retry_at is not None and plan.retry_at > now:
+            retry_after = round(plan.retry_at - now, 3)
+        elif errors:
+            last_after = getattr(errors[-1], "retry_after", None)
+            retry_after = last_after if isinstance(last_after, int | float) else None
+        return NoDeploymentAvailableError(
+            _failure_message(plan, retry_after),
+            model=plan.model,
+            attempts=[as_upstream(e) for e in errors],
+            retry_after=retry_after,
+        )
+
+
+class _Timer:
+    """Per-request: wall time spent outside the engine (in ``call`` and sleeping), for ``overhead_ms``."""
+
+    __slots__ = ("outside", "started")
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.outside = 0.0
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
+
+
+def _failure_message(plan: RequestPlan, retry_after: float | None) -> str:
+    when = f" Retry in {retry_after:.1f}s." if retry_after is not None else ""
+    if not plan.attempts:
+        return f"No deployment of model {plan.model!r} is available: all are cooling down or at their limits.{when}"
+    parts = [
+        f"{rec.deployment_id}: {type(rec.error).__name__}"
+        + (f" ({rec.error.upstream_status})" if rec.error is not None and rec.error.upstream_status else "")
+        for rec in plan.attempts
+    ]
+    n = len(plan.attempts)
+    return f"All {n} attempt{'s' if n != 1 else ''} for model {plan.model!r} failed: {'; '.join(parts)}.{when}"

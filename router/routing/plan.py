@@ -1,0 +1,119 @@
+"""One request's attempt plan: a single budget shared by retries and fallback hops, and the decision after each
+failure. Pure bookkeeping — no I/O, no clock, no sleeping (the engine does those).
+
+Budget: total attempts ≤ 1 + retries + hops, where retries ≤ the retry allowance (``num_retries`` / ``retry_policy``)
+shared across every group of the request, and hops ≤ ``max_fallbacks``. The first attempt in a fallback group is
+the hop itself; it does not restart the retry count.
+
+After a failure:
+- ContextWindowExceeded / ContentPolicy: nothing else in this group (same-sized, same policy); next are the
+  group's ``context_window_fallbacks`` / ``content_policy_fallbacks`` only; none → stop.
+- any other 400: stop (the caller's request is wrong), unless a ``BadRequestErrorRetries`` policy allows retries
+  on other deployments.
+- otherwise: retry in the group while the allowance lasts, then hop along ``fallbacks`` (else ``"*"``, else
+  ``default_fallbacks``), breadth-first, never revisiting a group.
+401/403/404 and credential errors exclude that deployment for the rest of the request; transient failures only
+de-prioritise it (it may be retried after a backoff when no untried deployment is left).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from router.errors import BadRequestError, ContentPolicyError, ContextWindowExceededError, RouterError
+from router.routing.deployments import DeploymentSpec, DeploymentTable
+from router.routing.policy import retries_allowed, same_deployment_retry_ok
+from router.routing.report import AttemptRecord
+from router.routing.settings import RoutingSettings
+
+
+class Step(enum.Enum):
+    RETRY = "retry"  # another attempt in the current group
+    HOP = "hop"  # move to the next fallback group
+    STOP = "stop"  # give up: raise
+
+
+@dataclass(slots=True)
+class RequestPlan:
+    settings: RoutingSettings
+    table: DeploymentTable
+    model: str
+    group: str
+    members: tuple[DeploymentSpec, ...]
+    num_retries: int | None = None
+    requested_group: str = ""
+    retries: int = 0
+    hops: int = 0
+    visited: set[str] = field(default_factory=set)
+    queue: deque[str] = field(default_factory=deque)
+    tried: set[str] = field(default_factory=set)  # failed once in this request: untried deployments go first
+    excluded: set[str] = field(default_factory=set)  # never again in this request
+    attempts: list[AttemptRecord] = field(default_factory=list)
+    errors: list[RouterError] = field(default_factory=list)
+    retry_at: float | None = None  # earliest time a blocked deployment returns, when one was seen
+
+    def __post_init__(self) -> None:
+        self.requested_group = self.requested_group or self.group
+        self.visited.add(self.group)
+
+    @property
+    def last_error(self) -> RouterError | None:
+        return self.errors[-1] if self.errors else None
+
+    def note_blocked_until(self, until: float | None) -> None:
+        if until is not None and (self.retry_at is None or until < self.retry_at):
+            self.retry_at = until
+
+    def after_failure(self, error: RouterError, spec: DeploymentSpec) -> Step:
+        """Record the failed attempt's consequences for this request and say what comes next."""
+        self.tried.add(spec.id)
+        self.errors.append(error)
+        if not same_deployment_retry_ok(error):
+            self.excluded.add(spec.id)
+        if isinstance(error, ContextWindowExceededError | ContentPolicyError):
+            self.excluded.update(m.id for m in self.members)
+            mapping = (
+                self.settings.context_window_fallbacks
+                if isinstance(error, ContextWindowExceededError)
+                else self.settings.content_policy_fallbacks
+            )
+            self.queue = deque(self._targets(mapping))
+            return Step.HOP if self.queue else Step.STOP
+        if self.retries < retries_allowed(error, self.group, spec, self.settings, self.num_retries):
+            return Step.RETRY
+        if isinstance(error, BadRequestError):
+            return Step.STOP
+        self.enqueue_fallbacks()
+        return Step.HOP
+
+    def enqueue_fallbacks(self) -> None:
+        """The current group's generic fallbacks go to the back of the queue (breadth-first)."""
+        targets = self._targets(self.settings.fallbacks) or self.settings.default_fallbacks
+        self.queue.extend(t for t in targets if t not in self.queue)
+
+    def _targets(self, mapping: Mapping[str, Sequence[str]]) -> Sequence[str]:
+        found = mapping.get(self.group) or mapping.get("*") or ()
+        return [t for t in found if t not in self.visited]
+
+    def has_fallback(self) -> bool:
+        return self.hops < self.settings.max_fallbacks and any(self._usable(g) for g in self.queue)
+
+    def _usable(self, name: str) -> bool:
+        group = self.table.group_name(name)
+        return group is not None and group not in self.visited
+
+    def hop(self) -> str | None:
+        """Move to the next usable fallback group; None when none is left or ``max_fallbacks`` is reached."""
+        while self.queue and self.hops < self.settings.max_fallbacks:
+            group = self.table.group_name(self.queue.popleft())
+            if group is None or group in self.visited:
+                continue
+            self.hops += 1
+            self.visited.add(group)
+            self.group = group
+            self.members = self.table.members(group)
+            return group
+        return None
