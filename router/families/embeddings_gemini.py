@@ -44,6 +44,7 @@ def split(request: CallRequest, target: Target) -> list[CallRequest] | None:
 
 def build(request: CallRequest, target: Target) -> PreparedRequest:
     params = model_params(request.params, PARAMS, target)
+    encoding_format(params)  # refuse a bad value before anything is sent
     items = input_items(params)
     if len(items) != 1:
         raise InvalidRequestError("embedContent embeds one input per request (the router splits lists)")

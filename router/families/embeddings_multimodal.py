@@ -67,6 +67,7 @@ def split(request: CallRequest, target: Target) -> list[CallRequest] | None:
 
 def build(request: CallRequest, target: Target) -> PreparedRequest:
     params = model_params(request.params, PARAMS, target)
+    encoding_format(params)  # refuse a bad value before anything is sent
     body: dict[str, Any] = {"instances": [instance(item) for item in input_items(params)]}
     if "dimensions" in params:
         body["parameters"] = {"dimension": as_int(params["dimensions"], "dimensions")}

@@ -108,6 +108,7 @@ def build(request: CallRequest, target: Target) -> PreparedRequest:
     params = model_params(request.params, supported_params(target), target)
     texts = text_items(params)
     key = instance_key(target)
+    encoding_format(params)  # refuse a bad value before anything is sent
     body: dict[str, Any] = {"instances": _instances(texts, params, key)}
     parameters = _parameters(params)
     if parameters:

@@ -128,6 +128,7 @@ class ImagenFamily(BaseFamily):
             raise _all_filtered(filtered, target)
         out = ImageResponse(data=images, filtered=filtered) if filtered else ImageResponse(data=images)
         out._hidden_params.update({"deployment_id": target.deployment_id, "filtered": filtered})
+        out._hidden_params.update(_size_note(request.params))
         return out
 
     def stream_parser(self, request: CallRequest, target: Target) -> StreamParser:
@@ -177,6 +178,16 @@ def _parameters(params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _size_note(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Which aspect ratio a ``size`` became, and whether it was exact (1792x1024 is only close to 16:9)."""
+    size = params.get("size")
+    explicit = any(_OPTION_NAMES.get(k) == "aspectRatio" for k in params)
+    if size is None or size == "auto" or explicit:
+        return {}
+    ratio, exact = nearest_aspect_ratio(str(size))
+    return {"aspect_ratio": ratio, "aspect_ratio_exact": exact}
+
+
 def _url(target: Target) -> str:
     if target.endpoint_id is not None:
         return endpoint_url(target.project, target.location, target.endpoint_id, "predict", api_base=target.api_base)
@@ -200,9 +211,12 @@ def _image(prediction: Mapping[str, Any], as_url: bool) -> ImageData | None:
 
 
 def _all_filtered(filtered: Sequence[Mapping[str, Any]], target: Target) -> ContentPolicyError:
-    reasons = "; ".join(str(f["reason"]) for f in filtered) or "Imagen returned no images (filtered by safety)"
+    if filtered:
+        message = "every image was filtered: " + "; ".join(str(f["reason"]) for f in filtered)
+    else:
+        message = "no images returned (Imagen omits images its safety filters block)"
     return ContentPolicyError(
-        f"imagen {target.model}: every image was filtered: {reasons}",
+        f"imagen {target.model}: {message}",
         upstream_status=200,
         deployment_id=target.deployment_id,
     )
