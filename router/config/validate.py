@@ -76,9 +76,9 @@ def _problem(
         return source.problem(path, _unknown_key(path), at_key=True)
     messages = list(dict.fromkeys(_message(e) for e in group))
     text = _join(messages)
-    if kind == "literal_error":
-        text += _did_you_mean(first.get("input"), literal_choices(ConfigFile, path))
     hidden = path in from_env or (bool(path) and str(path[-1]) in _SECRET_KEYS)
+    if kind == "literal_error" and len(group) == 1:
+        return source.problem(path, _bad_choice(first, path, hidden))
     if not hidden and _is_scalar(first.get("input")) and kind != "value_error":
         text += f" (got {first.get('input')!r})"
     if path in from_env:
@@ -108,6 +108,14 @@ _MESSAGES = {
     "bool_type": "expected true or false",
     "bool_parsing": "expected true or false",
 }
+
+
+def _bad_choice(error: ErrorDetails, path: Path, hidden: bool) -> str:
+    value = error.get("input")
+    shown = "this value" if hidden else repr(value)
+    hint = _did_you_mean(value, literal_choices(ConfigFile, path))
+    expected = (error.get("ctx") or {}).get("expected", "")
+    return f"{shown} is not allowed here{hint} (expected {expected})"
 
 
 def _message(error: ErrorDetails) -> str:
