@@ -68,7 +68,7 @@ def token_server() -> Iterator[TokenServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     host = f"127.0.0.1:{httpd.server_address[1]}"
     state.host, state.base_url = host, f"http://{host}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield state
     httpd.shutdown()

@@ -45,7 +45,8 @@ def test_signed_assertion_from_written_key_gets_a_bearer_token(tmp_path: Path) -
     info = authority.write_credentials(tmp_path / "sa.json", token_uri=TOKEN_URI)
     status, body = authority.handle_token_request(_form(_assertion(info)), "application/x-www-form-urlencoded")
     assert status == 200
-    assert body["token_type"] == "Bearer" and body["expires_in"] == 1800
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 1800
     assert authority.check_access_token(body["access_token"])
     assert authority.token_exchanges == 1
 
@@ -55,8 +56,10 @@ def test_written_file_is_a_service_account_file_readable_only_by_owner(tmp_path:
     info = TokenAuthority().write_credentials(path, token_uri=TOKEN_URI, project_id="p-1")
     on_disk = orjson.loads(path.read_bytes())
     assert on_disk == info
-    assert on_disk["type"] == "service_account" and on_disk["project_id"] == "p-1"
-    assert on_disk["token_uri"] == TOKEN_URI and on_disk["client_email"].endswith("@p-1.iam.gserviceaccount.com")
+    assert on_disk["type"] == "service_account"
+    assert on_disk["project_id"] == "p-1"
+    assert on_disk["token_uri"] == TOKEN_URI
+    assert on_disk["client_email"].endswith("@p-1.iam.gserviceaccount.com")
     assert "BEGIN PRIVATE KEY" in on_disk["private_key"]
     assert path.stat().st_mode & 0o077 == 0
 
@@ -104,15 +107,20 @@ def test_wrong_audience_expired_assertion_and_missing_scope_are_rejected() -> No
         _assertion(info, iss="someone@else.iam.gserviceaccount.com"),
     ):
         status, body = authority.handle_token_request(_form(bad), "application/x-www-form-urlencoded")
-        assert status == 400 and body["error"] == "invalid_grant", body
+        assert (status, body["error"]) == (400, "invalid_grant"), body
 
 
 def test_other_grant_types_and_garbage_are_400_with_google_error_shape() -> None:
     authority = TokenAuthority()
-    status, body = authority.handle_token_request(b"grant_type=password&username=a", "application/x-www-form-urlencoded")
-    assert status == 400 and body["error"] == "unsupported_grant_type" and "error_description" in body
+    status, body = authority.handle_token_request(
+        b"grant_type=password&username=a", "application/x-www-form-urlencoded"
+    )
+    assert status == 400
+    assert body["error"] == "unsupported_grant_type"
+    assert "error_description" in body
     status, body = authority.handle_token_request(_form(b"not.a-jwt"), "application/x-www-form-urlencoded")
-    assert status == 400 and body["error"] == "invalid_grant"
+    assert status == 400
+    assert body["error"] == "invalid_grant"
 
 
 def test_access_tokens_expire_on_the_injected_clock() -> None:
@@ -120,12 +128,15 @@ def test_access_tokens_expire_on_the_injected_clock() -> None:
     authority = TokenAuthority(token_ttl=60, clock=clock)
     token = authority.issue_token()
     short = authority.issue_token(ttl=5)
-    assert authority.check_access_token(token) and authority.check_access_token(short)
+    assert authority.check_access_token(token)
+    assert authority.check_access_token(short)
     clock.now += 10
-    assert authority.check_access_token(token) and not authority.check_access_token(short)
+    assert authority.check_access_token(token)
+    assert not authority.check_access_token(short)
     clock.now += 60
     assert not authority.check_access_token(token)
-    assert not authority.check_access_token(None) and not authority.check_access_token("ya29.unknown")
+    assert not authority.check_access_token(None)
+    assert not authority.check_access_token("ya29.unknown")
 
 
 def test_metadata_requires_the_flavor_header() -> None:
@@ -144,9 +155,13 @@ def test_metadata_serves_probe_email_project_and_a_token() -> None:
     base = "/computeMetadata/v1/instance/service-accounts/default/"
     assert authority.handle_metadata(base + "email", "", flavor)[1] == info["client_email"].encode()
     status, body, content_type = authority.handle_metadata(base, "recursive=true", flavor)
-    assert content_type == "application/json" and orjson.loads(body)["email"] == info["client_email"]
+    assert content_type == "application/json"
+    assert orjson.loads(body)["email"] == info["client_email"]
     status, body, content_type = authority.handle_metadata(base + "token", "scopes=x", flavor)
     payload = orjson.loads(body)
-    assert status == 200 and content_type == "application/json" and payload["expires_in"] == 900
-    assert authority.check_access_token(payload["access_token"]) and authority.token_exchanges == 1
+    assert status == 200
+    assert content_type == "application/json"
+    assert payload["expires_in"] == 900
+    assert authority.check_access_token(payload["access_token"])
+    assert authority.token_exchanges == 1
     assert authority.handle_metadata("/computeMetadata/v1/nothing/here", "", flavor)[0] == 404
