@@ -92,8 +92,10 @@ class ProxyApp:
         if ex.method == "GET" and path.startswith("/models/"):
             name = path[len("/models/") :]
             return "/models/{model}", lambda e: self.handlers.model(e, name)
-        if path in self._post or path in self._get:
-            raise MethodNotAllowed(ex.method, ex.path)
+        if path in self._post:
+            raise MethodNotAllowed(ex.method, ex.path, "POST")
+        if path in self._get:
+            raise MethodNotAllowed(ex.method, ex.path, "GET, HEAD")
         raise RouteNotFound(ex.method, ex.path)
 
     async def _answer_error(self, ex: Exchange, exc: Exception, label: str) -> None:

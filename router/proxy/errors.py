@@ -72,8 +72,9 @@ class MethodNotAllowed(RouterError):
     status_code = 405
     openai_type = "invalid_request_error"
 
-    def __init__(self, method: str, path: str) -> None:
-        super().__init__(f"Method {method} is not allowed on {path}.", code="method_not_allowed")
+    def __init__(self, method: str, path: str, allow: str) -> None:
+        super().__init__(f"Method {method} is not allowed on {path}; use {allow}.", code="method_not_allowed")
+        self.allow = allow
 
 
 class InvalidField(InvalidRequestError):
@@ -123,6 +124,8 @@ def error_answer(exc: BaseException) -> tuple[int, list[tuple[bytes, bytes]], by
     if retry_after is not None and (status == 429 or status >= 500):
         # Retry-After is delta-seconds, an integer; round up so a client never retries too early.
         headers.append((b"retry-after", str(max(1, math.ceil(retry_after))).encode()))
+    if isinstance(exc, MethodNotAllowed):
+        headers.append((b"allow", exc.allow.encode()))
     if isinstance(exc, NoDeploymentAvailableError) and exc.attempts:
         headers.append((b"x-router-attempts", str(len(exc.attempts)).encode()))
     if isinstance(exc, CredentialsError):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -88,5 +88,5 @@ async def live(app: ProxyApp) -> AsyncIterator[LiveServer]:
 
 
 @pytest.fixture
-def auth_headers() -> Iterator[dict[str, str]]:
-    yield {"Authorization": f"Bearer {MASTER}"}
+def auth_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {MASTER}"}

@@ -17,7 +17,8 @@ async def test_chat_completion_returns_openai_shape_and_router_headers(client: o
     )
     response = raw.parse()
     assert response.choices[0].message.content == "echo: hi"
-    assert response.usage is not None and response.usage.total_tokens == 7
+    assert response.usage is not None
+    assert response.usage.total_tokens == 7
     assert raw.headers["x-router-deployment"] == "gemini-flash-us-central1"
     assert raw.headers["x-router-attempts"] == "1"
     assert float(raw.headers["x-router-overhead-ms"]) >= 0.05
@@ -34,7 +35,9 @@ async def test_request_id_is_echoed(client: openai.AsyncOpenAI) -> None:
 async def test_tool_call_response_keeps_null_content(client: openai.AsyncOpenAI) -> None:
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
     response = await client.chat.completions.create(
-        model="gemini-flash", messages=[{"role": "user", "content": "weather?"}], tools=tools  # type: ignore[list-item]
+        model="gemini-flash",
+        messages=[{"role": "user", "content": "weather?"}],
+        tools=tools,  # type: ignore[list-item]
     )
     message = response.choices[0].message
     assert message.content is None
@@ -43,7 +46,9 @@ async def test_tool_call_response_keeps_null_content(client: openai.AsyncOpenAI)
     assert response.choices[0].finish_reason == "tool_calls"
 
 
-async def test_json_schema_and_vertex_extras_reach_the_router(client: openai.AsyncOpenAI, fake_router: FakeRouter) -> None:
+async def test_json_schema_and_vertex_extras_reach_the_router(
+    client: openai.AsyncOpenAI, fake_router: FakeRouter
+) -> None:
     schema = {"type": "object", "properties": {"name": {"type": "string"}}}
     await client.chat.completions.create(
         model="gemini-flash",
@@ -85,11 +90,15 @@ async def test_midstream_failure_surfaces_as_sdk_api_error(client: openai.AsyncO
     stream = await client.chat.completions.create(
         model="midstream", messages=[{"role": "user", "content": "hi"}], stream=True
     )
-    received = ""
-    with pytest.raises(openai.APIError, match="upstream stream broke"):
+    received: list[str] = []
+
+    async def consume() -> None:
         async for chunk in stream:
-            received += chunk.choices[0].delta.content or ""
-    assert received == "Hel"
+            received.append(chunk.choices[0].delta.content or "")
+
+    with pytest.raises(openai.APIError, match="upstream stream broke"):
+        await consume()
+    assert received == ["Hel"]
 
 
 async def test_text_completion_with_suffix_for_fim(client: openai.AsyncOpenAI, fake_router: FakeRouter) -> None:
@@ -117,7 +126,8 @@ async def test_embeddings_base64_is_little_endian_float32(client: openai.AsyncOp
 
 async def test_image_generation(client: openai.AsyncOpenAI) -> None:
     response = await client.images.generate(model="imagen", prompt="a cat", n=1)
-    assert response.data is not None and response.data[0].b64_json == "aW1hZ2U="
+    assert response.data is not None
+    assert response.data[0].b64_json == "aW1hZ2U="
 
 
 async def test_speech_returns_binary_audio_with_its_content_type(client: openai.AsyncOpenAI) -> None:
@@ -129,7 +139,8 @@ async def test_speech_returns_binary_audio_with_its_content_type(client: openai.
 async def test_models_lists_every_group(client: openai.AsyncOpenAI) -> None:
     page = await client.models.list()
     ids = [m.id for m in page.data]
-    assert "gemini-flash" in ids and "text-embedding" in ids
+    assert "gemini-flash" in ids
+    assert "text-embedding" in ids
     assert (await client.models.retrieve("gemini-pro")).id == "gemini-pro"
 
 
