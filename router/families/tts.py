@@ -7,7 +7,8 @@ Host: ``https://texttospeech.googleapis.com``; deployments in the ``us`` / ``eu`
 
 Body ``{"input", "voice", "audioConfig"}``:
 - input: ``{"ssml"}`` when ``use_ssml`` is true or the text contains a ``<speak>`` element (``use_ssml=False``
-  forces plain text), else ``{"text"}``; Gemini-TTS models add ``instructions`` as ``input.prompt``.
+  forces plain text), else ``{"text"}``; an SSML fragment without ``<speak>`` is wrapped in one. Gemini-TTS models
+  add ``instructions`` as ``input.prompt``.
 - voice: see ``tts_voices`` (OpenAI name → documented Google voice, Google name, or dict).
 - audioConfig: a caller's ``audioConfig`` / ``audio_config`` is sent as given; keys it lacks are filled from
   ``response_format`` and ``speed`` (``speakingRate``, Google's range 0.25 to 2.0) and ``pitch`` /
@@ -154,6 +155,8 @@ def synthesis_input(params: Mapping[str, Any], *, gemini: bool) -> dict[str, Any
         raise InvalidRequestError("input is required (the text to speak)", param="input")
     use_ssml = params.get("use_ssml")
     ssml = as_bool(use_ssml, "use_ssml") if use_ssml is not None else bool(_SSML.search(text))
+    if ssml and not _SSML.search(text):
+        text = f"<speak>{text}</speak>"  # Cloud TTS wants one <speak> root; use_ssml=True on a fragment adds it
     out: dict[str, Any] = {"ssml": text} if ssml else {"text": text}
     instructions = params.get("instructions")
     if instructions is not None:
