@@ -32,7 +32,13 @@ from router.families.base import (
     drop_or_reject,
     json_request,
 )
-from router.families.openai_compat_wire import UnaryStreamParser, classify_partner_error, loads, new_id
+from router.families.openai_compat_wire import (
+    UnaryStreamParser,
+    classify_partner_error,
+    include_usage,
+    loads,
+    new_id,
+)
 from router.types import ChatCompletion, Choice, Message
 from router.vertex.urls import endpoint_url
 
@@ -129,7 +135,7 @@ class ModelGardenFamily(BaseFamily):
         return completion
 
     def stream_parser(self, request: CallRequest, target: Target) -> StreamParser:
-        return UnaryStreamParser(lambda body: self.parse_body(body, target))
+        return UnaryStreamParser(lambda body: self.parse_body(body, target), include_usage(request))
 
     def classify_error(self, response: UpstreamResponse, target: Target) -> UpstreamError:
         return classify_partner_error(response, target)

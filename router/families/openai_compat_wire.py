@@ -242,8 +242,9 @@ class TextChunkParser(OpenAIChunkParser):
 class UnaryStreamParser:
     """For routes that cannot stream: the router sends a unary request and feeds the whole body once."""
 
-    def __init__(self, parse: Any) -> None:
+    def __init__(self, parse: Any, include_usage: bool = False) -> None:
         self._parse = parse
+        self._include_usage = include_usage
         self._body: list[str] = []
         self.done = False
 
@@ -256,7 +257,10 @@ class UnaryStreamParser:
             return []
         self.done = True
         completion = self._parse("".join(self._body))
-        return chunks_from_completion(completion)
+        chunks = chunks_from_completion(completion)
+        if not self._include_usage:
+            chunks = [c for c in chunks if c.choices]
+        return chunks
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -29,10 +29,17 @@ from router.families.base import (
     Target,
     UpstreamResponse,
     drop_or_reject,
+    error_message,
     json_request,
 )
 from router.families.model_garden import message_text
-from router.families.openai_compat_wire import UnaryStreamParser, classify_partner_error, loads, new_id
+from router.families.openai_compat_wire import (
+    UnaryStreamParser,
+    classify_partner_error,
+    include_usage,
+    loads,
+    new_id,
+)
 from router.types import ChatCompletion, Choice, Message, Usage
 from router.vertex.urls import publisher_model_url
 
@@ -116,15 +123,15 @@ class PalmFamily(BaseFamily):
         return parse_predictions(response.body, target)
 
     def stream_parser(self, request: CallRequest, target: Target) -> StreamParser:
-        return UnaryStreamParser(lambda body: parse_predictions(body, target))
+        return UnaryStreamParser(lambda body: parse_predictions(body, target), include_usage(request))
 
     def classify_error(self, response: UpstreamResponse, target: Target) -> UpstreamError:
-        error = classify_partner_error(response, target)
         if response.status != 404:
-            return error
+            return classify_partner_error(response, target)
+        upstream, _ = error_message(response.body)
         return NotFoundError(
-            f"{target.model} is a legacy PaLM model that Google has retired; Vertex AI no longer serves it "
-            f"(404: {error.message}). Use {REPLACEMENT} instead (model: vertex_ai/{REPLACEMENT}).",
+            f"{target.model} is a legacy PaLM model that Google has retired, and Vertex AI answered 404 "
+            f"({upstream}). Use {REPLACEMENT} instead (model: vertex_ai/{REPLACEMENT}).",
             upstream_status=404,
             deployment_id=target.deployment_id,
             code="model_retired",
