@@ -94,7 +94,10 @@ class CallContext:
 class StreamParser(Protocol):
     """Turns one upstream stream into OpenAI chunks. One instance per stream (it holds the stream's state)."""
 
-    done: bool  # the upstream's terminal event was seen
+    @property
+    def done(self) -> bool:
+        """The upstream's terminal event was seen (a plain ``done`` attribute satisfies this)."""
+        ...
 
     def feed(self, data: str) -> Sequence[Any]:
         """One SSE ``data:`` payload (or one JSON line) → zero or more chunks."""

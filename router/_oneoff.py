@@ -1,0 +1,83 @@
+"""Module-level calls without a config: ``router.completion(model="vertex_ai/gemini-2.5-flash", ...)``.
+
+Each call builds a one-deployment Router from its identity params (project, location, credentials, api_base)
+and closes it afterwards. Nothing is kept between calls (no module state), so a token is minted per call:
+for more than a few calls, build a ``Router`` once and reuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from router._router import Router, SyncStream
+
+_IDENTITY = {
+    "vertex_project": "vertex_project",
+    "vertex_ai_project": "vertex_project",
+    "vertex_location": "vertex_location",
+    "vertex_ai_location": "vertex_location",
+    "vertex_credentials": "vertex_credentials",
+    "vertex_ai_credentials": "vertex_credentials",
+    "api_base": "api_base",
+}
+
+
+def _router_for(model: str, params: dict[str, Any]) -> Router:
+    litellm_params: dict[str, Any] = {"model": model}
+    for key, canonical in _IDENTITY.items():
+        value = params.pop(key, None)
+        if value is not None:
+            litellm_params[canonical] = value
+    params.pop("custom_llm_provider", None)
+    return Router.from_dict({"model_list": [{"model_name": model, "litellm_params": litellm_params}]})
+
+
+def _sync(method: str) -> Callable[..., Any]:
+    def call(*, model: str, **params: Any) -> Any:
+        router = _router_for(model, params)
+        try:
+            result = getattr(router, method)(model=model, **params)
+        except BaseException:
+            router.close()
+            raise
+        if isinstance(result, SyncStream):
+            result.on_close(router.close)
+            return result
+        router.close()
+        return result
+
+    call.__name__ = method
+    call.__doc__ = f"One-off ``{method}`` without a config (see the module docstring)."
+    return call
+
+
+def _async(method: str) -> Callable[..., Awaitable[Any]]:
+    async def call(*, model: str, **params: Any) -> Any:
+        router = _router_for(model, params)
+        try:
+            result = await getattr(router, method)(model=model, **params)
+        except BaseException:
+            await router.aclose()
+            raise
+        if hasattr(result, "add_close_callback"):
+            result.add_close_callback(router.aclose)
+        else:
+            await router.aclose()
+        return result
+
+    call.__name__ = method
+    call.__doc__ = f"One-off ``{method}`` without a config (see the module docstring)."
+    return call
+
+
+completion = _sync("completion")
+text_completion = _sync("text_completion")
+embedding = _sync("embedding")
+image_generation = _sync("image_generation")
+speech = _sync("speech")
+acompletion = _async("acompletion")
+atext_completion = _async("atext_completion")
+aembedding = _async("aembedding")
+aimage_generation = _async("aimage_generation")
+aspeech = _async("aspeech")

@@ -1,0 +1,338 @@
+"""Router: resolve group → plan attempts → pick → translate → send → classify → record.
+
+The routing engine owns the plan (retries, fallbacks, cooldowns, backoff); this module owns one attempt: merge
+params, let the family build the request, add a token, send it, map the answer back. A stream's first event is
+read inside the attempt, so anything that fails before the first token fails over like a unary call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from router._build import DeploymentRuntime, build_engine, build_runtimes
+from router._params import merge_params, reject_identity_keys
+from router._stream import ChatStream
+from router._sync import LoopThread
+from router._text import TextChunkParser, chat_to_text, text_to_chat_params
+from router.auth import TokenCache
+from router.config import Config, load_config, load_config_dict
+from router.errors import InvalidRequestError, RouterError
+from router.families.base import CallContext, CallKind, CallRequest, PreparedRequest, UpstreamResponse
+from router.routing import AttemptInfo
+from router.vertex.client import Deadlines, UpstreamStream, VertexClient
+
+log = structlog.get_logger("router")
+
+EventCallback = Callable[[str, dict[str, Any]], None]
+
+
+class Router:
+    """Routes OpenAI-format calls to Vertex AI deployments described by one config."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        transport: Any = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        rng: Any = None,
+    ) -> None:
+        self.config = config
+        self._clock = clock or time.monotonic
+        self._transport = transport
+        self._runtimes: dict[str, DeploymentRuntime] = build_runtimes(config)
+        self._engine = build_engine(config, self._runtimes, clock=clock, sleep=sleep, rng=rng)
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources] = weakref.WeakKeyDictionary()
+        self._family_state: dict[str, Any] = {}
+        self._callbacks: list[EventCallback] = []
+        self._sync = LoopThread()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, **kwargs: Any) -> Router:
+        return cls(load_config(path), **kwargs)
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any], **kwargs: Any) -> Router:
+        return cls(load_config_dict(mapping), **kwargs)
+
+    def model_names(self) -> list[str]:
+        return self._engine.group_names()
+
+    def add_callback(self, fn: EventCallback) -> None:
+        """Register ``fn(event, fields)`` for attempts, cooldowns, successes and failures of this Router."""
+        self._callbacks.append(fn)
+        self._engine.add_callback(fn)
+
+    def health(self) -> dict[str, Any]:
+        return self._engine.health()
+
+    # ------------------------------------------------------------------ public calls (async)
+
+    async def acompletion(
+        self, *, model: str, messages: list[dict[str, Any]], stream: bool = False, **params: Any
+    ) -> Any:
+        if not isinstance(messages, list) or not messages:
+            raise InvalidRequestError("messages must be a non-empty list", param="messages")
+        reject_identity_keys(params)
+        return await self._run("chat", model, {"messages": messages, **params}, stream)
+
+    async def atext_completion(self, *, model: str, prompt: Any, stream: bool = False, **params: Any) -> Any:
+        reject_identity_keys(params)
+        return await self._run("text", model, {"prompt": prompt, **params}, stream)
+
+    async def aembedding(self, *, model: str, input: Any, **params: Any) -> Any:
+        reject_identity_keys(params)
+        return await self._run("embedding", model, {"input": input, **params}, False)
+
+    async def aimage_generation(self, *, model: str, prompt: str, **params: Any) -> Any:
+        reject_identity_keys(params)
+        return await self._run("image", model, {"prompt": prompt, **params}, False)
+
+    async def aspeech(self, *, model: str, input: str, voice: Any = None, **params: Any) -> Any:
+        reject_identity_keys(params)
+        return await self._run("speech", model, {"input": input, "voice": voice, **params}, False)
+
+    # ------------------------------------------------------------------ public calls (sync)
+
+    def completion(self, **kwargs: Any) -> Any:
+        return self._sync_call(self.acompletion(**kwargs))
+
+    def text_completion(self, **kwargs: Any) -> Any:
+        return self._sync_call(self.atext_completion(**kwargs))
+
+    def embedding(self, **kwargs: Any) -> Any:
+        return self._sync.run(self.aembedding(**kwargs))
+
+    def image_generation(self, **kwargs: Any) -> Any:
+        return self._sync.run(self.aimage_generation(**kwargs))
+
+    def speech(self, **kwargs: Any) -> Any:
+        return self._sync.run(self.aspeech(**kwargs))
+
+    def _sync_call(self, coro: Any) -> Any:
+        result = self._sync.run(coro)
+        if isinstance(result, ChatStream):
+            return SyncStream(result, self._sync)
+        return result
+
+    # ------------------------------------------------------------------ one call
+
+    async def _run(self, kind: CallKind, model: str, params: dict[str, Any], stream: bool) -> Any:
+        if not isinstance(model, str) or not model:
+            raise InvalidRequestError("model must be a non-empty string", param="model")
+        started = time.perf_counter()
+        upstream_seconds = [0.0]
+
+        async def attempt(spec: Any, info: AttemptInfo) -> Any:
+            runtime = self._runtimes[spec.id]
+            t0 = time.perf_counter()
+            try:
+                return await self._attempt(runtime, kind, params, stream, info)
+            finally:
+                upstream_seconds[0] += time.perf_counter() - t0
+
+        result, report = await self._engine.execute(model, attempt, stream=stream)
+        elapsed = time.perf_counter() - started
+        hidden = {
+            "deployment_id": report.deployment_id,
+            "model_group": report.model_group,
+            "attempts": report.attempt_count,
+            "overhead_ms": round(max(0.0, elapsed - upstream_seconds[0]) * 1000 + report.overhead_ms, 3),
+            "model": self._runtimes[report.deployment_id].target.model,
+        }
+        if isinstance(result, ChatStream):
+            result.hidden_params.update(hidden)
+        else:
+            hidden_params = getattr(result, "_hidden_params", None)
+            if isinstance(hidden_params, dict):
+                hidden_params.update(hidden)
+        return result
+
+    async def _attempt(
+        self, runtime: DeploymentRuntime, kind: CallKind, params: dict[str, Any], stream: bool, info: AttemptInfo
+    ) -> Any:
+        family, target = runtime.family, runtime.target
+        as_text = kind == "text" and "text" not in family.kinds
+        if kind not in family.kinds and not (as_text and "chat" in family.kinds):
+            raise InvalidRequestError(
+                f"model group {target.model_name!r} ({family.name}) does not serve {kind} calls", param="model"
+            )
+        merged = merge_params(params, runtime.defaults, {})
+        request = CallRequest("chat" if as_text else kind, text_to_chat_params(merged) if as_text else merged, stream)
+        deadlines = runtime.timeouts.for_attempt(info)
+        request = await family.prepare(request, target, self._context(runtime, deadlines))
+        if stream:
+            return await self._open_stream(runtime, request, info, deadlines, as_text=as_text)
+        parts = family.split(request, target)
+        if parts:
+            results = await asyncio.gather(*(self._unary(runtime, part, deadlines) for part in parts))
+            result = family.merge(results, request, target)
+        else:
+            result = await self._unary(runtime, request, deadlines)
+        return chat_to_text(result) if as_text else result
+
+    async def _unary(self, runtime: DeploymentRuntime, request: CallRequest, deadlines: Deadlines) -> Any:
+        family, target = runtime.family, runtime.target
+        response = await self._send(runtime, family.build_request(request, target), deadlines)
+        if response.status >= 400:
+            raise family.classify_error(response, target)
+        return family.parse_response(response, request, target)
+
+    async def _send(
+        self, runtime: DeploymentRuntime, prepared: PreparedRequest, deadlines: Deadlines
+    ) -> UpstreamResponse:
+        res = self._resources()
+        token = await res.tokens.token(runtime.credentials)
+        response = await res.client.send(prepared, token=token, timeouts=deadlines)
+        if response.status == 401:
+            # An expired or revoked token: mint a fresh one once before the 401 counts as a failure.
+            res.tokens.invalidate(runtime.credentials, token)
+            token = await res.tokens.token(runtime.credentials)
+            response = await res.client.send(prepared, token=token, timeouts=deadlines)
+        return response
+
+    async def _open_stream(
+        self,
+        runtime: DeploymentRuntime,
+        request: CallRequest,
+        info: AttemptInfo,
+        deadlines: Deadlines,
+        *,
+        as_text: bool = False,
+    ) -> ChatStream:
+        family, target = runtime.family, runtime.target
+        prepared = family.build_request(request, target)
+        upstream = await self._open_authed(runtime, prepared, deadlines)
+        if upstream.status >= 400:
+            body = await upstream.read_body()
+            await upstream.aclose()
+            raise family.classify_error(UpstreamResponse(upstream.status, upstream.headers, body), target)
+        parser = family.stream_parser(request, target)
+        if as_text:
+            parser = TextChunkParser(parser)
+        events = upstream.events()
+        first: list[Any] = []
+        try:
+            while not first:
+                try:
+                    data = await events.__anext__()
+                except StopAsyncIteration:
+                    first = list(parser.finish())
+                    break
+                first = list(parser.feed(data))
+        except BaseException:
+            await upstream.aclose()
+            raise
+        info.mark_first_token()
+        return ChatStream(events, parser, first, hidden_params={}, close=upstream.aclose)
+
+    async def _open_authed(
+        self, runtime: DeploymentRuntime, prepared: PreparedRequest, deadlines: Deadlines
+    ) -> UpstreamStream:
+        res = self._resources()
+        token = await res.tokens.token(runtime.credentials)
+        upstream = await res.client.open_stream(prepared, token=token, timeouts=deadlines)
+        if upstream.status == 401:
+            await upstream.aclose()
+            res.tokens.invalidate(runtime.credentials, token)
+            token = await res.tokens.token(runtime.credentials)
+            upstream = await res.client.open_stream(prepared, token=token, timeouts=deadlines)
+        return upstream
+
+    def _context(self, runtime: DeploymentRuntime, deadlines: Deadlines) -> CallContext:
+        async def send(prepared: PreparedRequest) -> UpstreamResponse:
+            return await self._send(runtime, prepared, deadlines)
+
+        async def fetch(url: str) -> tuple[bytes, str]:
+            from router.vertex.fetch import fetch_url
+
+            fetched: tuple[bytes, str] = await fetch_url(url, client=self._resources().client.http)
+            return fetched
+
+        return CallContext(send=send, fetch_url=fetch, state=self._family_state, now=time.time)
+
+    def _resources(self) -> _LoopResources:
+        """The HTTP client and token cache of the running loop (sync calls run on the Router's own loop)."""
+        loop = asyncio.get_running_loop()
+        res = self._loops.get(loop)
+        if res is None:
+            res = _LoopResources(VertexClient(transport=self._transport), TokenCache())
+            self._loops[loop] = res
+        return res
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def readiness(self) -> dict[str, Any]:
+        """Config loaded and a token obtainable for every distinct credential (no billed model call)."""
+        sources = {runtime.credential_key: runtime.credentials for runtime in self._runtimes.values()}
+        tokens = self._resources().tokens
+        for source in sources.values():
+            await tokens.token(source)
+        return {"status": "ready", "deployments": len(self._runtimes), "credentials": len(sources)}
+
+    async def aclose(self) -> None:
+        """Close this loop's connections (call from the loop that made the async calls)."""
+        res = self._loops.pop(asyncio.get_running_loop(), None)
+        if res is not None:
+            await res.aclose()
+
+    def close(self) -> None:
+        """Close the connections of sync calls and stop the Router's private loop."""
+        loop = self._sync.running_loop
+        if loop is not None:
+            res = self._loops.pop(loop, None)
+            if res is not None:
+                self._sync.run(res.aclose())
+        self._sync.stop()
+
+
+class _LoopResources:
+    def __init__(self, client: VertexClient, tokens: TokenCache) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        self.tokens.close()
+
+
+class SyncStream(Iterator[Any]):
+    """A stream for sync callers: iterate chunks; ``hidden_params`` as on the async stream."""
+
+    def __init__(self, stream: ChatStream, loop: LoopThread) -> None:
+        self._stream = stream
+        self._iter = loop.iterate(stream)
+        self.hidden_params = stream.hidden_params
+        self._on_close: list[Callable[[], None]] = []
+
+    def on_close(self, fn: Callable[[], None]) -> None:
+        self._on_close.append(fn)
+
+    def __next__(self) -> Any:
+        try:
+            return next(self._iter)
+        except BaseException:
+            self.close()
+            raise
+
+    def __iter__(self) -> SyncStream:
+        return self
+
+    def close(self) -> None:
+        self._iter.close()
+        callbacks, self._on_close = self._on_close, []
+        for fn in callbacks:
+            fn()
+
+
+__all__ = ["Router", "RouterError", "SyncStream"]
