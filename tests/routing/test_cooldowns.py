@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from structlog.testing import capture_logs
@@ -74,7 +75,8 @@ async def test_5xx_storm_cools_after_allowed_fails_then_probe_and_recovery(h: Ha
     with capture_logs() as logs, pytest.raises(NoDeploymentAvailableError):
         await engine.execute("g", h.upstream)  # the third exceeds allowed_fails
     cooled = [e for e in logs if e["event"] == "deployment_cooled_down"]
-    assert cooled and cooled[0]["reason"] == "allowed_fails_exceeded"
+    assert cooled
+    assert cooled[0]["reason"] == "allowed_fails_exceeded"
     assert cooled[0]["until"] == pytest.approx(h.clock.now + 30)
     assert h.upstream.count("A") == 3
 
@@ -107,10 +109,8 @@ async def test_cooldown_deadline_is_only_ever_extended(h: Harness) -> None:
     h.upstream.then("A", RateLimitError("q", upstream_status=429, retry_after=60))
     until_a = None
     for _ in range(10):
-        try:
+        with contextlib.suppress(NoDeploymentAvailableError):
             await engine.execute("g", h.upstream)
-        except NoDeploymentAvailableError:
-            pass
         until_a = engine.health()["A"]["cooling_until"]
         if until_a:
             break

@@ -58,8 +58,12 @@ async def test_fallback_success_reports_the_group_and_hops(h: Harness) -> None:
         result, report = await engine.execute("a", h.upstream)
     assert result == "ok:b1"
     assert h.upstream.calls == ["a1", "a1", "b1"]
-    assert report.model_group == "b" and report.fallback_used == "b" and report.requested_group == "a"
-    assert report.retries == 1 and report.hops == 1 and report.attempt_count == 3
+    assert report.model_group == "b"
+    assert report.fallback_used == "b"
+    assert report.requested_group == "a"
+    assert report.retries == 1
+    assert report.hops == 1
+    assert report.attempt_count == 3
     assert [r.deployment_id for r in report.attempts] == ["a1", "a1", "b1"]
     assert report.attempts[-1].error is None
     assert isinstance(report.attempts[0].error, InternalServerError)
@@ -93,7 +97,8 @@ async def test_default_fallbacks_and_star_apply_when_the_group_has_no_entry(h: H
     engine = h.engine([dep("a", "a1"), dep("z", "z1")], num_retries=0, default_fallbacks=["z"])
     h.upstream.always("a1", e500())
     result, report = await engine.execute("a", h.upstream)
-    assert result == "ok:z1" and report.fallback_used == "z"
+    assert result == "ok:z1"
+    assert report.fallback_used == "z"
 
 
 async def test_retry_goes_to_a_different_deployment_without_sleeping(h: Harness) -> None:
@@ -101,7 +106,7 @@ async def test_retry_goes_to_a_different_deployment_without_sleeping(h: Harness)
     h.upstream.always("A", e500()).always("B", e500())
     for _ in range(5):
         h.upstream.calls.clear()
-        result, report = await engine.execute("g", h.upstream)
+        result, _report = await engine.execute("g", h.upstream)
         assert result == "ok:C"
         assert len(h.upstream.calls) == len(set(h.upstream.calls)), "each retry picks an untried deployment"
     assert h.sleep.calls == []
@@ -168,7 +173,8 @@ async def test_cooling_group_hops_to_fallback_without_waiting(h: Harness) -> Non
     assert h.sleep.calls == []
     result, report = await engine.execute("a", h.upstream)  # a1 still cooling: straight to b, no a1 call
     assert h.upstream.calls == ["a1", "b1", "b1"]
-    assert report.attempt_count == 1 and report.fallback_used == "b"
+    assert report.attempt_count == 1
+    assert report.fallback_used == "b"
 
 
 async def test_context_window_goes_to_its_fallback_not_to_a_sibling(h: Harness) -> None:
@@ -179,9 +185,10 @@ async def test_context_window_goes_to_its_fallback_not_to_a_sibling(h: Harness) 
         fallbacks=[{"small": ["other"]}],
     )
     h.upstream.always("s1", ContextWindowExceededError("long")).always("s2", ContextWindowExceededError("long"))
-    result, report = await engine.execute("small", h.upstream)
+    result, _report = await engine.execute("small", h.upstream)
     assert result == "ok:b1"
-    assert len(h.upstream.calls) == 2 and h.upstream.calls[1] == "b1"
+    assert len(h.upstream.calls) == 2
+    assert h.upstream.calls[1] == "b1"
     assert h.sleep.calls == []
 
 
@@ -205,7 +212,8 @@ async def test_content_policy_is_one_attempt_unless_content_policy_fallbacks(h: 
     engine2 = h2.engine(deps, num_retries=3, content_policy_fallbacks={"g": ["safe"]})
     h2.upstream.always("A", ContentPolicyError("blocked")).always("B", ContentPolicyError("blocked"))
     result, _ = await engine2.execute("g", h2.upstream)
-    assert result == "ok:S" and len(h2.upstream.calls) == 2
+    assert result == "ok:S"
+    assert len(h2.upstream.calls) == 2
 
 
 async def test_bad_request_is_neither_retried_nor_a_reason_to_fall_back(h: Harness) -> None:
@@ -306,7 +314,8 @@ async def test_deadline_bounds_the_whole_plan(h: Harness) -> None:
     with pytest.raises(NoDeploymentAvailableError):
         await engine.execute("g", h.upstream, timeout=10)
     assert len(h.upstream.calls) == 3
-    assert h.upstream.infos[0].timeout == 10 and h.upstream.infos[2].timeout == pytest.approx(2)
+    assert h.upstream.infos[0].timeout == 10
+    assert h.upstream.infos[2].timeout == pytest.approx(2)
 
 
 async def test_unknown_model_raises(h: Harness) -> None:
@@ -319,8 +328,12 @@ async def test_attempt_info_carries_stream_deadlines(h: Harness) -> None:
     engine = h.engine([dep("g", "A", first_token_timeout=3)], stream_timeout=8, timeout=60)
     await engine.execute("g", h.upstream, stream=True)
     info = h.upstream.infos[0]
-    assert info.stream and info.first_token_timeout == 3 and info.timeout == 60
-    assert info.attempt == 1 and not info.is_retry and not info.is_fallback
+    assert info.stream
+    assert info.first_token_timeout == 3
+    assert info.timeout == 60
+    assert info.attempt == 1
+    assert not info.is_retry
+    assert not info.is_fallback
 
 
 async def test_callbacks_see_every_decision_and_a_broken_one_changes_nothing(h: Harness) -> None:
@@ -340,5 +353,8 @@ async def test_callbacks_see_every_decision_and_a_broken_one_changes_nothing(h: 
     assert result == "ok:b1"
     assert [e for e, _ in seen] == ["attempt_failed", "deployment_cooled_down", "fallback_used", "attempt_succeeded"]
     failed = seen[0][1]
-    assert failed["deployment_id"] == "a1" and failed["status"] == 429 and failed["error"] == "RateLimitError"
-    assert failed["attempt"] == 1 and "latency_ms" in failed
+    assert failed["deployment_id"] == "a1"
+    assert failed["status"] == 429
+    assert failed["error"] == "RateLimitError"
+    assert failed["attempt"] == 1
+    assert "latency_ms" in failed
