@@ -56,6 +56,8 @@ class Authority(Protocol):
 
     def check_access_token(self, token: str | None) -> bool: ...
 
+    def issue_token(self, ttl: float | None = None) -> str: ...
+
     def handle_token_request(self, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]: ...
 
     def handle_metadata(self, path: str, query: str, headers: Mapping[str, str]) -> tuple[int, bytes, str]: ...
@@ -83,10 +85,12 @@ class EmulatorApp:
         require_auth: bool = True,
         clock: Callable[[], float] = time.time,
         settings: EmulatorSettings | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.latency_ms = latency_ms
         self.faults = faults if faults is not None else FaultTable()
         self.clock = clock
+        self.sleep = sleep  # injectable so tests of added latency need not wait
         self.authority: Authority = authority if authority is not None else _default_authority(clock)
         self.require_auth = require_auth
         self.settings = settings or EmulatorSettings()
@@ -220,7 +224,7 @@ class EmulatorApp:
 
     async def _latency(self) -> None:
         if self.latency_ms > 0:
-            await asyncio.sleep(self.latency_ms / 1000)
+            await self.sleep(self.latency_ms / 1000)
 
     async def _before_answer(self, fault: Fault, scope: Scope, receive: Receive) -> Reply | None:
         """Silent, reset and added latency: the fault kinds that act before anything is sent."""
@@ -231,7 +235,7 @@ class EmulatorApp:
             await _drop_connection(scope, receive)
             raise _Dropped()
         if fault.latency_ms > 0:
-            await asyncio.sleep(fault.latency_ms / 1000)
+            await self.sleep(fault.latency_ms / 1000)
         return None
 
     def _dispatch(self, route: Route, method: str, body: Any, query: str) -> Reply | StreamReply:
@@ -259,7 +263,7 @@ class EmulatorApp:
     async def _send_unary(self, send: Send, reply: Reply, fault: Fault | None) -> None:
         if fault is not None and fault.first_byte_ms > 0:
             await send({"type": "http.response.start", "status": reply.status, "headers": _with_length(reply)})
-            await asyncio.sleep(fault.first_byte_ms / 1000)
+            await self.sleep(fault.first_byte_ms / 1000)
             await send({"type": "http.response.body", "body": reply.body})
             return
         await _send_reply(send, reply)
@@ -270,7 +274,7 @@ class EmulatorApp:
         headers = [(b"content-type", reply.content_type), (b"cache-control", b"no-cache")]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         if fault is not None and fault.first_byte_ms > 0:
-            await asyncio.sleep(fault.first_byte_ms / 1000)
+            await self.sleep(fault.first_byte_ms / 1000)
         for index, event in enumerate([*reply.events, None]):
             if fault is not None and index == fault.error_after:
                 status = fault.status or 503
@@ -301,6 +305,7 @@ def create_app(
     require_auth: bool = True,
     clock: Callable[[], float] = time.time,
     settings: EmulatorSettings | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> EmulatorApp:
     """The emulator's ASGI app. ``require_auth=False`` skips the bearer-token check (quick tests)."""
     return EmulatorApp(
@@ -310,6 +315,7 @@ def create_app(
         require_auth=require_auth,
         clock=clock,
         settings=settings,
+        sleep=sleep,
     )
 
 
