@@ -38,10 +38,10 @@ def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Ca
     plain: dict[str, Any] = {}
     factories: list[tuple[str, Callable[[], Any]]] = []
     for name, info in cls.model_fields.items():
+        # Factory fields keep their place in ``plain`` (field order is dump order) and are filled per instance.
+        plain[name] = None if info.default_factory is not None else info.default
         if info.default_factory is not None:
             factories.append((name, info.default_factory))  # type: ignore[arg-type]
-        else:
-            plain[name] = info.default
     return plain, tuple(factories)
 
 
