@@ -8,6 +8,7 @@ read inside the attempt, so anything that fails before the first token fails ove
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -45,6 +46,7 @@ class Router:
         sleep: Callable[[float], Any] | None = None,
         rng: Any = None,
     ) -> None:
+        _default_log_level(config)
         self.config = config
         self._clock = clock or time.monotonic
         self._transport = transport
@@ -304,6 +306,14 @@ class _LoopResources:
     async def aclose(self) -> None:
         await self.client.aclose()
         self.tokens.close()
+
+
+def _default_log_level(config: Config) -> None:
+    """A library must not print debug lines by default: when the application has not configured structlog,
+    log at info (debug with ``litellm_settings.set_verbose``)."""
+    if not structlog.is_configured():
+        level = logging.DEBUG if config.litellm_settings.set_verbose else logging.INFO
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
 
 
 class SyncStream(Iterator[Any]):
