@@ -47,13 +47,13 @@ class Checker:
         for alias, target in (self.file.router_settings.model_group_alias or {}).items():
             yield alias, target if isinstance(target, str) else target.model
 
-    def _check_name(self, path: Path, name: str, what: str) -> bool:
+    def _check_name(self, path: Path, name: str, what: str, *, at_key: bool = False) -> bool:
         if name in self.groups or name in self.aliases:
             return True
         known = self.groups + list(self.aliases)
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else f"; model groups are: {', '.join(self.groups)}"
-        self._error(path, f"{what} {name!r} is not a model group{hint}")
+        self._error(path, f"{what} {name!r} is not a model group{hint}", at_key=at_key)
         return False
 
     def _check_aliases(self) -> None:
@@ -61,7 +61,9 @@ class Checker:
         for alias, target in self.aliases.items():
             path: Path = ("router_settings", "model_group_alias", alias)
             if alias in self.groups:
-                self._error(path, f"alias {alias!r} has the same name as a model group; one of them would be hidden")
+                self._error(
+                    path, f"alias {alias!r} has the same name as a model group; one would hide the other", at_key=True
+                )
                 continue
             if target not in self.groups:
                 value_path = path if isinstance(raw[alias], str) else (*path, "model")
@@ -69,7 +71,8 @@ class Checker:
 
     def _check_retry_policies(self) -> None:
         for group in self.file.router_settings.model_group_retry_policy or {}:
-            self._check_name(("router_settings", "model_group_retry_policy", group), group, "retry policy group")
+            path: Path = ("router_settings", "model_group_retry_policy", group)
+            self._check_name(path, group, "retry policy group", at_key=True)
 
     # fallbacks -----------------------------------------------------------------------------------------
 
@@ -79,10 +82,12 @@ class Checker:
         for index, entry in enumerate(entries):
             for source_group, targets in entry.items():
                 path: Path = (section, kind, index, source_group)
-                if source_group != "*" and not self._check_name(path, source_group, "fallback source"):
+                if source_group != "*" and not self._check_name(path, source_group, "fallback source", at_key=True):
                     continue
                 if source_group in first_at:
-                    self._error(path, f"{source_group!r} already has {kind} (entry {first_at[source_group][2]})")
+                    self._error(
+                        path, f"{source_group!r} already has {kind} (entry {first_at[source_group][2]})", at_key=True
+                    )
                     continue
                 first_at[source_group] = path
                 edges[source_group] = []
@@ -97,7 +102,8 @@ class Checker:
             cycle = _find_cycle(start, edges)
             if cycle and frozenset(cycle) not in reported:
                 reported.add(frozenset(cycle))
-                self._error(first_at[start], f"{kind} form a cycle: {' → '.join([*cycle, cycle[0]])}")
+                message = f"{kind} form a cycle: {' → '.join([*cycle, cycle[0]])}"
+                self._error(first_at[start], message, at_key=True)
 
     # keys, duplicates, order -----------------------------------------------------------------------------
 
@@ -142,8 +148,8 @@ class Checker:
             if own is not None and info is not None and own != info:
                 self._error(("model_list", index, "model_info", "order"), f"differs from litellm_params.order ({own})")
 
-    def _error(self, path: Path, message: str) -> None:
-        self.problems.append(self.source.problem(path, message))
+    def _error(self, path: Path, message: str, *, at_key: bool = False) -> None:
+        self.problems.append(self.source.problem(path, message, at_key=at_key))
 
 
 def _find_cycle(start: str, edges: dict[str, list[str]]) -> list[str] | None:

@@ -64,7 +64,7 @@ class CredentialInspector:
     def _file(self, raw: str, path: Path, label: str) -> CredentialFacts | None:
         file = pathlib.Path(os.path.expanduser(raw.strip()))
         if not file.is_absolute():
-            file = self.base_dir / file
+            file = pathlib.Path(os.path.normpath(self.base_dir / file))
         key = str(file)
         if key not in self._files:
             self._files[key] = self._read_file(file, path, label)

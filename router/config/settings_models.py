@@ -112,4 +112,4 @@ class ConfigFile(ConfigModel):
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema of a config file (what ``vertex-router schema`` prints)."""
     schema = ConfigFile.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "vertex-router-config", **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
