@@ -77,6 +77,14 @@ class MethodNotAllowed(RouterError):
         self.allow = allow
 
 
+class NotImplementedByRouter(RouterError):
+    status_code = 501
+    openai_type = "api_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="not_implemented")
+
+
 class InvalidField(InvalidRequestError):
     """A request field with the wrong type or value; ``param`` names it."""
 

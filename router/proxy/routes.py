@@ -7,7 +7,7 @@ Each handler sends its own response (streams must), and raises for anything that
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ import structlog
 from router.errors import CredentialsError, UnknownModelError
 from router.proxy.asgi import Exchange, Headers
 from router.proxy.auth import ApiKey, ProxyAuth
+from router.proxy.errors import NotImplementedByRouter
 from router.proxy.metrics import Metrics
 from router.proxy.streaming import DONE, SSE_HEADERS, Relay, sse_frame
 from router.proxy.validation import (
@@ -63,10 +64,11 @@ class RouterLike(Protocol):
     async def aspeech(self, *, model: str, input: str, voice: Any = None, **params: Any) -> Any: ...
     async def readiness(self) -> dict[str, Any]: ...
     def health(self) -> dict[str, Any]: ...
-    async def passthrough(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes | AsyncIterator[bytes]]: ...
     async def aclose(self) -> None: ...
+
+
+# The pass-through is looked up at call time: a Router without it answers 501 instead of failing to start.
+Passthrough = Callable[[str, str, str, dict[str, str], bytes], Awaitable[tuple[int, dict[str, str], Any]]]
 
 
 Handler = Callable[[Exchange], Awaitable[None]]
@@ -151,6 +153,9 @@ class Handlers:
     async def passthrough(self, ex: Exchange, path: str) -> None:
         """A native Vertex REST call forwarded with the proxy's credentials; the client's key never leaves."""
         self._authenticate(ex)
+        forward: Passthrough | None = getattr(self.router, "passthrough", None)
+        if forward is None:
+            raise NotImplementedByRouter("The Vertex pass-through is not available in this build.")
         body = await ex.read_body(self.max_body_bytes)
         headers = {
             k.decode("latin-1"): v.decode("latin-1")
@@ -158,9 +163,7 @@ class Handlers:
             if k not in _PASSTHROUGH_DROP_REQUEST
         }
         started = time.perf_counter()
-        status, up_headers, content = await self.router.passthrough(
-            ex.method, path, ex.query.decode("latin-1"), headers, body
-        )
+        status, up_headers, content = await forward(ex.method, path, ex.query.decode("latin-1"), headers, body)
         ex.router_seconds = time.perf_counter() - started
         out: Headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))

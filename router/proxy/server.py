@@ -1,0 +1,118 @@
+"""``vertex-router serve``: the proxy on uvicorn (httptools parser, uvloop), one worker per core by default.
+
+The config is validated and the auth decided in the parent, before any worker starts, so a bad config or a
+missing key fails the command at once. Each worker then builds its own Router from the same file (uvicorn's
+factory mode; the path travels in an environment variable because workers are fresh processes).
+Why uvicorn and not granian: see ``benchmarks/proxy_load.py`` and the numbers in the report — with the Router
+and an upstream call per request the server is a small share of the CPU time, and uvicorn's httptools path
+is the one the rest of the project already depends on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from router.proxy.app import DEFAULT_MAX_BODY_BYTES, ProxyApp, create_app
+from router.proxy.auth import ProxyAuth
+
+CONFIG_ENV = "VERTEX_ROUTER_CONFIG"
+NO_AUTH_ENV = "VERTEX_ROUTER_NO_AUTH"
+JSON_LOGS_ENV = "VERTEX_ROUTER_JSON_LOGS"
+LOG_LEVEL_ENV = "VERTEX_ROUTER_LOG_LEVEL"
+GRACEFUL_SHUTDOWN_S = 30
+# Longer than common load balancers' idle timeouts (GCP 600 s is configurable; AWS ALB 60 s), so the balancer
+# closes idle connections first and never sends a request on one the proxy just closed (a spurious 502).
+KEEP_ALIVE_S = 75
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def serve_from_args(args: Any) -> int:
+    """Run the proxy until interrupted. ``args``: config, host, port, workers, json_logs, no_auth (log_level)."""
+    from router.config import load_config
+
+    config_path = str(Path(args.config).resolve())
+    config = load_config(config_path)  # a ConfigError propagates: the CLI prints its problems
+    auth = ProxyAuth.from_config(config)
+    no_auth = bool(getattr(args, "no_auth", False))
+    if auth is None and not no_auth:
+        sys.stderr.write(
+            "vertex-router serve: no API key configured. Set general_settings.master_key (or the environment "
+            "variable VERTEX_ROUTER_MASTER_KEY), or pass --no-auth to serve without authentication.\n"
+        )
+        return EXIT_USAGE
+    json_logs = bool(getattr(args, "json_logs", False)) or bool(config.litellm_settings.json_logs)
+    log_level = str(getattr(args, "log_level", None) or "info")
+    workers = int(args.workers or os.cpu_count() or 1)
+    os.environ[CONFIG_ENV] = config_path
+    os.environ[NO_AUTH_ENV] = "1" if no_auth else ""
+    os.environ[JSON_LOGS_ENV] = "1" if json_logs else ""
+    os.environ[LOG_LEVEL_ENV] = log_level
+    _configure_logging(json_logs, log_level)
+    structlog.get_logger("router.proxy").info(
+        "proxy_starting",
+        url=f"http://{args.host}:{args.port}",
+        workers=workers,
+        model_groups=len(config.group_names()),
+        auth="off" if auth is None else f"{len(auth.keys)} keys",
+    )
+    run_uvicorn(host=args.host, port=int(args.port), workers=workers, log_level=log_level)
+    return EXIT_OK
+
+
+def run_uvicorn(*, host: str, port: int, workers: int, log_level: str = "info") -> None:
+    """uvicorn with the fast parser and loop (never h11), no access log, graceful shutdown."""
+    import uvicorn
+
+    uvicorn.run(
+        "router.proxy.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http="httptools",
+        loop="uvloop",
+        lifespan="on",
+        access_log=False,
+        log_config=None,  # our handler (router.logging) renders uvicorn's records too
+        log_level=log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        server_header=False,
+        backlog=4096,
+    )
+
+
+def app_from_env() -> ProxyApp:
+    """uvicorn's factory, run once in each worker: a Router from the config path the parent validated."""
+    from router import Router
+
+    _configure_logging(os.environ.get(JSON_LOGS_ENV) == "1", os.environ.get(LOG_LEVEL_ENV) or "info")
+    router = Router.from_yaml(os.environ[CONFIG_ENV])
+    auth = ProxyAuth.from_config(router.config)
+    if auth is None and os.environ.get(NO_AUTH_ENV) != "1":
+        raise RuntimeError("no API key configured and --no-auth not given")
+    return create_app(router, auth=auth, max_body_bytes=max_body_bytes(router.config))
+
+
+def max_body_bytes(config: Any) -> int:
+    """``general_settings.max_request_size_mb`` in bytes, else the default (10 MiB)."""
+    size_mb = getattr(getattr(config, "general_settings", None), "max_request_size_mb", None)
+    return int(size_mb * 1024 * 1024) if size_mb else DEFAULT_MAX_BODY_BYTES
+
+
+def _configure_logging(json_logs: bool, level: str) -> None:
+    import logging
+
+    from router.logging import configure_logging
+
+    configure_logging(json=json_logs, level=level)
+    # httpx logs every upstream request at INFO: a log line per call on the hot path, and the URL is noise
+    # next to the router's own attempt events.
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
