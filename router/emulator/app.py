@@ -232,7 +232,7 @@ class EmulatorApp:
             await _wait_for_disconnect(receive, fault.stall_seconds)
             raise _Dropped()
         if fault.reset:
-            await _drop_connection(scope, receive)
+            await _drop_connection(scope, receive, reset=True)
             raise _Dropped()
         if fault.latency_ms > 0:
             await self.sleep(fault.latency_ms / 1000)
@@ -285,7 +285,7 @@ class EmulatorApp:
             if fault is not None and index == fault.stall_after:
                 await _wait_for_disconnect(receive, fault.stall_seconds)
             if fault is not None and index == fault.cut_after:
-                await _drop_connection(scope, receive)
+                await _drop_connection(scope, receive, reset=False)
                 return
             if event is None:
                 await send({"type": "http.response.body", "body": b""})
@@ -440,13 +440,14 @@ async def _wait_for_disconnect(receive: Receive, seconds: float) -> None:
         return
 
 
-async def _drop_connection(scope: Scope, receive: Receive) -> None:
-    """Close the client's connection abruptly: an RST on a real socket; in-process, the httpx error for it."""
+async def _drop_connection(scope: Scope, receive: Receive, *, reset: bool) -> None:
+    """Close the client's connection: with ``reset`` an RST (SO_LINGER 0), else a plain close mid-response.
+    In-process there is no socket: raise the error httpx raises for a dropped connection."""
     transport = scope.get("extensions", {}).get(TRANSPORT_KEY)
     if transport is None:
         raise EmulatedConnectionReset("Server disconnected without sending a complete response.")
     sock = transport.get_extra_info("socket")
-    if sock is not None:
+    if reset and sock is not None:
         import socket
         import struct
 
