@@ -104,7 +104,7 @@ async def test_custom_embedding_endpoint(emulator: InProcessEmulator) -> None:
 )  # fmt: skip
 async def test_guide_multimodal_embeddings(emulator: InProcessEmulator, inputs: Any, modalities: list[str]) -> None:
     out = await call(emulator, "embeddings", "multimodalembedding@001", {"input": inputs})
-    assert [d.modality for d in out.data] == modalities  # type: ignore[attr-defined]
+    assert [d.modality for d in out.data] == modalities
     assert all(len(d.embedding) == 1408 for d in out.data)
 
 
