@@ -1,4 +1,4 @@
-"""backoff_delay as a table: attempt × Retry-After × settings → seconds."""
+"""backoff_delay as a table: (attempt, Retry-After, settings, random draw) -> seconds."""
 
 from __future__ import annotations
 
