@@ -206,19 +206,25 @@ async def test_reset_in_process_raises_the_httpx_disconnect_error(emulator: InPr
 # -------------------------------------------------------------------------------------------- real socket
 
 
+def read_lines(url: str, body: dict[str, object], *, read_timeout: float = 5.0) -> tuple[list[str], Exception | None]:
+    """Every line of a streamed answer until it ends or fails, and the failure."""
+    lines: list[str] = []
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(5.0, read=read_timeout)) as client,
+            client.stream("POST", url, json=body) as response,
+        ):
+            lines.extend(response.iter_lines())
+    except httpx.HTTPError as exc:
+        return lines, exc
+    return lines, None
+
+
 def stream_events_until_error(
     url: str, body: dict[str, object], *, read_timeout: float = 5.0
 ) -> tuple[list[str], Exception | None]:
-    received: list[str] = []
-    timeout = httpx.Timeout(5.0, read=read_timeout)
-    try:
-        with httpx.Client(timeout=timeout) as client, client.stream("POST", url + STREAM, json=body) as response:
-            for line in response.iter_lines():
-                if line.startswith("data: "):
-                    received.append(line)
-    except httpx.HTTPError as exc:
-        return received, exc
-    return received, None
+    lines, error = read_lines(url + STREAM, body, read_timeout=read_timeout)
+    return [line for line in lines if line.startswith("data: ")], error
 
 
 def test_cut_after_n_events_closes_the_socket_without_the_last_event(live_emulator: RunningEmulator) -> None:
@@ -265,10 +271,8 @@ def test_silent_upstream_never_answers(live_emulator: RunningEmulator) -> None:
 def test_cut_over_a_real_socket_for_claude_drops_message_stop(live_emulator: RunningEmulator) -> None:
     live_emulator.app.faults.add(Fault(cut_after=4))
     path = model_path("claude-sonnet-4-5@20250929", "streamRawPredict", publisher="anthropic", location="us-east5")
-    lines: list[str] = []
-    with httpx.Client(timeout=5.0) as client, pytest.raises(httpx.RemoteProtocolError):
-        with client.stream("POST", live_emulator.url + path, json=claude_body(stream=True)) as response:
-            lines.extend(response.iter_lines())
+    lines, error = read_lines(live_emulator.url + path, claude_body(stream=True))
+    assert isinstance(error, httpx.RemoteProtocolError)
     assert sum(1 for line in lines if line.startswith("event: ")) == 4
 
 
