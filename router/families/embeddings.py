@@ -41,7 +41,7 @@ _API_OPTION: dict[str, Flavor] = {"predict": "text", "multimodal": "multimodal",
 # gemini-embedding-001 is a :predict model; the later Gemini embedding models are served by :embedContent.
 _EMBED_CONTENT = re.compile(r"^gemini-embedding-(?!001)")
 # Vertex's 400 when autoTruncate is off and an input is longer than the model takes.
-_TOO_LONG = re.compile(r"input token count|exceeds the maximum|supports up to \d+ (input )?tokens", re.I)
+_TOO_LONG = re.compile(r"input token count|\btokens?\b.*\bexceed|\bexceed\w*\b.*\btokens?\b", re.I)
 
 
 def flavor(target: Target) -> Flavor:
