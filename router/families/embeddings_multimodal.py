@@ -9,8 +9,9 @@ Input items:
   ``mimeType``, ``videoSegmentConfig``; snake_case spellings accepted). ``video_segment_config`` may also sit on the
   item. OpenAI-style content parts (``{"type": "text" | "image_url" | "video_url", ...}``) are accepted too.
 
-Each input item is one instance; Google documents one instance per request for this model, so a list is split into
-one request per item (sent concurrently by the router).
+Each input item is one instance, and each instance is sent in its own request (sent concurrently by the router):
+Google's SDK sends one instance per call and the model's quota and size limits are stated per request, so a
+single-instance request is the one shape known to be accepted.
 
 Output order (documented, stable): for each input item in order — its text vector, then its image vector, then one
 vector per video segment. Every data item carries ``modality`` ("text" | "image" | "video"), ``input_index`` (which
