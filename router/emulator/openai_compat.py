@@ -153,7 +153,7 @@ def compose(call: Call, *, fim: bool) -> Completion | Reply:
     model = str(body.get("model") or call.route.model_key)
     if fim:
         prompt = body["prompt"]
-        user_text = next((line for line in reversed(prompt.splitlines()) if line.strip()), "")
+        user_text = next((line.strip() for line in reversed(prompt.splitlines()) if line.strip()), "")
         tokens = count_tokens(prompt) + count_tokens(str(body.get("suffix", "")))
     else:
         user_text = _last_user_text(body["messages"])
