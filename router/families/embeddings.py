@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from router.errors import (
     ContextWindowExceededError,
     InvalidRequestError,
@@ -33,7 +35,7 @@ from router.families.base import (
     classify_by_status,
     error_message,
 )
-from router.families.embeddings_common import merge_responses
+from router.families.embeddings_common import malformed, merge_responses
 from router.types import EmbeddingResponse
 
 Flavor = Literal["text", "multimodal", "embed_content"]
@@ -82,13 +84,16 @@ class EmbeddingsFamily(BaseFamily):
 
     def parse_response(self, response: UpstreamResponse, request: CallRequest, target: Target) -> EmbeddingResponse:
         model = target.model
-        match flavor(target):
-            case "multimodal":
-                parsed = embeddings_multimodal.parse(response, request, target, model)
-            case "embed_content":
-                parsed = embeddings_gemini.parse(response, request, target, model)
-            case _:
-                parsed = embeddings_text.parse(response, request, target, model)
+        try:
+            match flavor(target):
+                case "multimodal":
+                    parsed = embeddings_multimodal.parse(response, request, target, model)
+                case "embed_content":
+                    parsed = embeddings_gemini.parse(response, request, target, model)
+                case _:
+                    parsed = embeddings_text.parse(response, request, target, model)
+        except ValidationError as exc:  # a vector with a non-number inside (only the first element is pre-checked)
+            raise malformed(f"embeddings {target.model}", "embedding values are not numbers") from exc
         parsed._hidden_params["deployment_id"] = target.deployment_id
         return parsed
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from router.errors import InvalidRequestError
+from router.errors import InvalidRequestError, UpstreamError
 from router.families.base import CallRequest, PreparedRequest, Target, UpstreamResponse
 from router.families.embeddings import FAMILY
 from router.families.embeddings_text import MAX_TOKENS, Limits, batch_bounds, estimate_tokens
@@ -148,3 +148,12 @@ def test_multimodal_merge_shifts_input_index_by_the_inputs_of_earlier_parts() ->
         (3, 1, "image", [4.0]),
         (4, 2, "text", [5.0]),
     ]
+
+
+@pytest.mark.parametrize("values", [[0.1, "x"], ["x"], {"a": 1}, None])
+def test_vector_with_non_numbers_is_a_malformed_upstream_response(values: Any) -> None:
+    body = {"predictions": [{"embeddings": {"values": values, "statistics": {"token_count": 1}}}]}
+    with pytest.raises(UpstreamError, match="malformed"):
+        FAMILY.parse_response(
+            UpstreamResponse(200, {}, orjson.dumps(body)), CallRequest("embedding", {"input": "a"}), target()
+        )
