@@ -1,6 +1,7 @@
 """Claude on Vertex: ``publishers/anthropic/models/{model}:rawPredict`` (``:streamRawPredict`` when streaming).
 
-The request translation lives in ``anthropic_request``, answers, streams and errors in ``anthropic_response``.
+The request translation lives in ``anthropic_request``, answers, streams and errors in ``anthropic_response``;
+``prepare`` inlines http(s) media (``anthropic_media``) because Vertex refuses ``url`` sources for Claude.
 The model id goes into the URL as Vertex names it (``claude-3-7-sonnet@20250219``); an Anthropic first-party
 dated name (``claude-3-7-sonnet-20250219``, as some guides write it) is turned into the Vertex form, since
 Vertex would answer 404 for it.
@@ -11,10 +12,12 @@ from __future__ import annotations
 import re
 
 from router.errors import UpstreamError
+from router.families.anthropic_media import has_remote_media, inline_remote_media
 from router.families.anthropic_request import build_body, supported_params
 from router.families.anthropic_response import ClaudeStreamParser, classify_response, parse_message
 from router.families.base import (
     BaseFamily,
+    CallContext,
     CallKind,
     CallRequest,
     PreparedRequest,
@@ -44,6 +47,13 @@ class AnthropicFamily(BaseFamily):
 
     def supported_params(self, target: Target) -> frozenset[str]:
         return supported_params(target)
+
+    async def prepare(self, request: CallRequest, target: Target, ctx: CallContext) -> CallRequest:
+        """Vertex refuses ``url`` media sources for Claude: fetch http(s) media and send it inline."""
+        if not has_remote_media(request.messages):
+            return request
+        messages = await inline_remote_media(request.messages, ctx.fetch_url)
+        return CallRequest(kind=request.kind, params={**request.params, "messages": messages}, stream=request.stream)
 
     def build_request(self, request: CallRequest, target: Target) -> PreparedRequest:
         method = "streamRawPredict" if request.stream else "rawPredict"

@@ -16,8 +16,9 @@ Choices worth knowing:
   models). When forcing is impossible (extended thinking, or the caller's own tools) the tool is offered and
   the system prompt asks for it. The answer's tool input is returned as ``message.content``.
   ``json_object`` without a schema has no Anthropic equivalent and sends nothing.
-- Images: ``data:`` URLs → ``base64`` sources, ``https`` URLs → ``url`` sources; PDFs (``file`` parts, PDF
-  data URLs or ``.pdf`` URLs) → ``document`` blocks. ``cache_control`` on parts, messages, system and tools is
+- Images: ``data:`` URLs → ``base64`` sources; PDFs (``file`` parts, PDF data URLs) → ``document`` blocks.
+  http(s) URLs are inlined by the family's ``prepare`` step (Vertex refuses ``url`` sources); a URL that
+  reaches this builder anyway becomes a ``url`` source. ``cache_control`` on parts, messages, system and tools is
   passed through unchanged.
 """
 

@@ -240,7 +240,8 @@ class TextChunkParser(OpenAIChunkParser):
 
 
 class UnaryStreamParser:
-    """For routes that cannot stream: the router sends a unary request and feeds the whole body once."""
+    """For routes that cannot stream (``:predict``): the request goes out unary and its whole JSON body is fed
+    here (in one piece or several); once it parses, the answer comes out as chunks and ``done`` turns true."""
 
     def __init__(self, parse: Any, include_usage: bool = False) -> None:
         self._parse = parse
@@ -249,18 +250,20 @@ class UnaryStreamParser:
         self.done = False
 
     def feed(self, data: str) -> Sequence[Any]:
+        if self.done:
+            return []
         self._body.append(data)
-        return []
+        text = "".join(self._body)
+        try:
+            orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return []  # more of the body to come
+        self.done = True
+        chunks = chunks_from_completion(self._parse(text))
+        return chunks if self._include_usage else [c for c in chunks if c.choices]
 
     def finish(self) -> Sequence[Any]:
-        if self.done or not self._body:
-            return []
-        self.done = True
-        completion = self._parse("".join(self._body))
-        chunks = chunks_from_completion(completion)
-        if not self._include_usage:
-            chunks = [c for c in chunks if c.choices]
-        return chunks
+        return []
 
 
 # ---------------------------------------------------------------------------------------------------------------

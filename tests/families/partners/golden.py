@@ -126,6 +126,6 @@ def _answer(family: Any, request: CallRequest, target: Target, canned: dict[str,
         raise family.classify_error(response, target)
     if request.stream:  # a route that cannot stream: the whole body is fed to the stream parser
         parser = family.stream_parser(request, target)
-        parser.feed(body.decode())
-        return {"done": None, "chunks": [dump(c) for c in parser.finish()]}
+        chunks = [*parser.feed(body.decode()), *parser.finish()]
+        return {"done": parser.done, "chunks": [dump(c) for c in chunks]}
     return dump(family.parse_response(response, request, target))

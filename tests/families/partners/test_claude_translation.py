@@ -22,7 +22,7 @@ from router.families import get_family
 from router.families.anthropic import vertex_model_id
 from router.families.anthropic_request import build_body, fit_max_tokens
 from router.families.anthropic_response import ClaudeStreamParser
-from router.families.base import CallRequest, Target, UpstreamResponse
+from router.families.base import CallContext, CallRequest, Target, UpstreamResponse
 
 from .golden import GOLDEN, read
 
@@ -198,3 +198,31 @@ def test_claude_error_classification(status: int, payload: dict[str, Any], cls: 
     error = get_family("anthropic").classify_error(response, target())
     assert type(error) is cls
     assert error.deployment_id == "d1"
+
+
+async def test_prepare_inlines_remote_media_without_touching_the_callers_messages() -> None:
+    fetched: list[str] = []
+
+    async def fetch(url: str) -> tuple[bytes, str]:
+        fetched.append(url)
+        return (b"%PDF-1.4", "application/octet-stream") if url.endswith(".pdf") else (b"\x89PNG", "image/png")
+
+    async def send(prepared: Any) -> Any:
+        raise AssertionError("no side request expected")
+
+    content = [
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat"}},
+        {"type": "file", "file": {"file_id": "https://example.com/a.pdf"}},
+        {"type": "image_url", "image_url": "data:image/gif;base64,R0lG"},
+    ]
+    messages = [{"role": "user", "content": content}]
+    request = CallRequest(kind="chat", params={"messages": messages})
+    ctx = CallContext(send=send, fetch_url=fetch, state={}, now=lambda: 0.0)
+    prepared = await get_family("anthropic").prepare(request, target(), ctx)
+    sent = build_body(prepared, target())["messages"][0]["content"]
+    assert fetched == ["https://example.com/cat", "https://example.com/a.pdf"]
+    assert sent[0] == {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw=="}}
+    assert sent[1]["type"] == "document"
+    assert sent[1]["source"]["media_type"] == "application/pdf"  # from the .pdf extension
+    assert sent[2]["source"]["media_type"] == "image/gif"
+    assert messages[0]["content"][0]["image_url"]["url"] == "https://example.com/cat"

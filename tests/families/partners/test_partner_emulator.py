@@ -69,8 +69,7 @@ async def call(
     for data in payloads:
         chunks.extend(parser.feed(data))
     chunks.extend(parser.finish())
-    if prepared.stream:
-        assert parser.done, "the upstream's terminal event was seen"
+    assert parser.done, "the upstream's terminal event was seen"
     return chunks
 
 
