@@ -61,10 +61,12 @@ class Router:
 
     @classmethod
     def from_yaml(cls, path: str | Path, **kwargs: Any) -> Router:
+        _default_log_level(None)
         return cls(load_config(path), **kwargs)
 
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any], **kwargs: Any) -> Router:
+        _default_log_level(None)
         return cls(load_config_dict(mapping), **kwargs)
 
     def model_names(self) -> list[str]:
@@ -308,11 +310,12 @@ class _LoopResources:
         self.tokens.close()
 
 
-def _default_log_level(config: Config) -> None:
+def _default_log_level(config: Config | None) -> None:
     """A library must not print debug lines by default: when the application has not configured structlog,
     log at info (debug with ``litellm_settings.set_verbose``)."""
-    if not structlog.is_configured():
-        level = logging.DEBUG if config.litellm_settings.set_verbose else logging.INFO
+    verbose = config is not None and config.litellm_settings.set_verbose
+    if verbose or not structlog.is_configured():
+        level = logging.DEBUG if verbose else logging.INFO
         structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
 
 
