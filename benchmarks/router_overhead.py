@@ -81,7 +81,8 @@ def _report(name: str, router: list[float], direct: list[float]) -> None:
     r50, d50 = statistics.median(router), statistics.median(direct)
     print(
         f"{name:<34} router p50 {r50 * 1e6:8.1f} µs  p99 {_pct(router, 0.99) * 1e6:8.1f} µs | "
-        f"direct p50 {d50 * 1e6:8.1f} µs  p99 {_pct(direct, 0.99) * 1e6:8.1f} µs | added p50 {(r50 - d50) * 1e6:7.1f} µs"
+        f"direct p50 {d50 * 1e6:8.1f} µs  p99 {_pct(direct, 0.99) * 1e6:8.1f} µs | "
+        f"added p50 {(r50 - d50) * 1e6:7.1f} µs"
     )
 
 
@@ -232,7 +233,8 @@ async def bench_emulator(n: int) -> None:
             r_rps, r_cpu = await _throughput(via_router, n * 2, concurrency)
             d_rps, d_cpu = await _throughput(direct, n * 2, concurrency)
             print(
-                f"{f'emulator, concurrency {concurrency}':<34} router {r_rps:7.0f} req/s ({r_cpu * 1e6:6.0f} µs CPU/req) | "
+                f"{f'emulator, concurrency {concurrency}':<34} "
+                f"router {r_rps:7.0f} req/s ({r_cpu * 1e6:6.0f} µs CPU/req) | "
                 f"direct {d_rps:7.0f} req/s ({d_cpu * 1e6:6.0f} µs CPU/req) | ratio {r_rps / d_rps:5.2f}"
             )
         await router.aclose()
