@@ -1,0 +1,34 @@
+"""schemas/config.schema.json is exactly what `vertex-router schema` prints, and the examples satisfy it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import orjson
+import yaml
+
+from router.cli import schema_text
+
+ROOT = Path(__file__).parents[2]
+SCHEMA_FILE = ROOT / "schemas" / "config.schema.json"
+
+
+def test_checked_in_schema_matches_the_models():
+    assert SCHEMA_FILE.read_text() == schema_text(), (
+        "schemas/config.schema.json is stale: run `vertex-router schema > schemas/config.schema.json`"
+    )
+
+
+def test_schema_is_a_valid_json_schema_that_accepts_every_example():
+    schema = orjson.loads(SCHEMA_FILE.read_bytes())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for path in sorted((ROOT / "configs").glob("*.yaml")):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_schema_rejects_unknown_keys_for_editors():
+    schema = orjson.loads(SCHEMA_FILE.read_bytes())
+    bad = {"model_list": [{"model_name": "a", "litellm_params": {"model": "vertex_ai/x", "vertex_locaton": "x"}}]}
+    validator = jsonschema.Draft202012Validator(schema)
+    assert any("vertex_locaton" in e.message for e in validator.iter_errors(bad))
