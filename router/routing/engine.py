@@ -117,6 +117,30 @@ class RoutingEngine:
             }
         return out
 
+    async def ahealth(self) -> dict[str, Any]:
+        """``health()`` refreshed from the shared store: cooldowns and probes set by any process, this minute's
+        rpm/tpm usage, shared latency means and in-flight counts."""
+        out = self.health()
+        now = self._clock()
+        states = await self._store.snapshot(list(out), now, usage=True, latency=True, inflight=True)
+        for dep_id, state in states.items():
+            row = out[dep_id]
+            until = state.cooldown_until
+            cooling = until if until is not None and until > now else None
+            self._stats[dep_id].cooling_until = until
+            row.update(
+                healthy=cooling is None,
+                cooling_until=cooling,
+                half_open=until is not None and cooling is None,
+                probe_in_flight=state.probe_until is not None,
+                rpm_used=state.rpm_used,
+                tpm_used=state.tpm_used,
+                shared_in_flight=state.inflight,
+                shared_latency_ms=None if state.latency is None else round(state.latency * 1000, 3),
+                shared_ttft_ms=None if state.ttft is None else round(state.ttft * 1000, 3),
+            )
+        return out
+
     async def aclose(self) -> None:
         await self._store.aclose()
 

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 # A probe lease outlives a crashed prober by at most this long.
 PROBE_LEASE_MAX = 60.0
+# While another request probes a deployment, a waiting request looks again this soon (the probe's verdict,
+# not the lease's expiry, is what it waits for).
+PROBE_POLL = 0.25
 
 
 @dataclass(slots=True)
@@ -131,7 +134,7 @@ class Picker:
                     blocked.append(state.cooldown_until)
                     continue
                 if state.probe_until is not None and state.probe_until > now:
-                    blocked.append(state.probe_until)
+                    blocked.append(min(state.probe_until, now + PROBE_POLL))
                     continue
                 half_open = True
             if self._limits and not fits(state.rpm_used, state.tpm_used, spec.rpm, spec.tpm, tokens):
@@ -143,7 +146,7 @@ class Picker:
     async def _claim(self, choice: Candidate, now: float, tokens: int, probe_ttl: float) -> Pick | float:
         spec = choice.spec
         if choice.half_open and not await self._store.acquire_probe(spec.id, now, min(probe_ttl, PROBE_LEASE_MAX)):
-            return now + min(probe_ttl, PROBE_LEASE_MAX)
+            return now + PROBE_POLL
         reserved = False
         if self._limits and (spec.rpm is not None or spec.tpm is not None):
             reserved = await self._store.reserve(spec.id, now, spec.rpm, spec.tpm, tokens)

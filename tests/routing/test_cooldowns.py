@@ -195,3 +195,36 @@ async def test_deployment_cooldown_time_zero_disables_its_cooldown(h: Harness) -
     with pytest.raises(NoDeploymentAvailableError):
         await engine.execute("g", h.upstream)
     assert engine.health()["A"]["healthy"]
+
+
+async def test_ahealth_reports_shared_state_half_open_and_usage(h: Harness) -> None:
+    engine = h.engine([dep("g", "A", rpm=10), dep("g", "B", rpm=10)], routing_strategy="usage-based-routing")
+    h.upstream.then("A", RateLimitError("q", upstream_status=429, retry_after=5))
+    h.upstream.then("B", RateLimitError("q", upstream_status=429, retry_after=5))
+    with pytest.raises(NoDeploymentAvailableError):
+        await engine.execute("g", h.upstream, num_retries=1, timeout=1)
+    report = await engine.ahealth()
+    assert report["A"]["cooling_until"] == pytest.approx(h.clock.now + 5)
+    assert report["A"]["rpm_used"] == 1
+    assert not report["A"]["healthy"]
+    h.clock.advance(6)
+    report = await engine.ahealth()
+    assert report["A"]["healthy"]
+    assert report["A"]["half_open"]
+
+
+async def test_stream_that_stays_silent_before_the_first_token_fails_over(h: Harness) -> None:
+    engine = h.engine([dep("g", "A"), dep("g", "B")], first_token_timeout=2.0, num_retries=1)
+
+    def silent(spec: object, info: object) -> None:
+        h.clock.advance(2.0)  # the call's own first-token deadline fired
+        raise UpstreamTimeoutError("no first token within 2.0s")
+
+    h.upstream.always("A", silent)
+    for _ in range(6):
+        result, report = await engine.execute("g", h.upstream, stream=True)
+        assert result == "ok:B"
+        assert report.attempt_count == (2 if report.attempts[0].deployment_id == "A" else 1)
+    assert h.upstream.count("A") >= 1
+    assert all(i.first_token_timeout == 2.0 for i in h.upstream.infos)
+    assert h.sleep.calls == []
