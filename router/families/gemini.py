@@ -144,11 +144,23 @@ class GeminiFamily(BaseFamily):
     name = "gemini"
     kinds: frozenset[CallKind] = frozenset({"chat"})
 
+    def __init__(self) -> None:
+        # Traits per deployment model, decided once (bounded by the number of configured models).
+        self._traits: dict[tuple[str, str | None, str], GeminiTraits] = {}
+
+    def traits(self, target: Target) -> GeminiTraits:
+        base = target.options.get("base_model", "") if target.options else ""
+        key = (target.model, target.endpoint_id, str(base))
+        traits = self._traits.get(key)
+        if traits is None:
+            traits = self._traits[key] = traits_of(target)
+        return traits
+
     def supported_params(self, target: Target) -> frozenset[str]:
-        return supported_params(traits_of(target))
+        return supported_params(self.traits(target))
 
     def build_request(self, request: CallRequest, target: Target) -> PreparedRequest:
-        traits = traits_of(target)
+        traits = self.traits(target)
         params = filter_params(flatten_extra_body(request.params), supported_params(traits), target)
         body = build_body(params, traits, target)
         return json_request(model_url(target, stream=request.stream), body, stream=request.stream)
@@ -205,7 +217,7 @@ class GeminiFamily(BaseFamily):
         if media:
             params["messages"] = await inline_unresolvable_urls(messages, ctx.fetch_url)
         if cache:
-            params = await apply_context_cache(params, target, traits_of(target), ctx)
+            params = await apply_context_cache(params, target, self.traits(target), ctx)
         return CallRequest(request.kind, params, request.stream)
 
 

@@ -259,16 +259,24 @@ def _choice(candidate: Mapping[str, Any], position: int) -> Choice:
     return make(Choice, values)
 
 
+_METADATA = {
+    "groundingMetadata": "vertex_ai_grounding_metadata",
+    "urlContextMetadata": "vertex_ai_url_context_metadata",
+    "safetyRatings": "vertex_ai_safety_results",
+    "citationMetadata": "vertex_ai_citation_metadata",
+}
+_ON_RESPONSE = frozenset({"vertex_ai_grounding_metadata", "vertex_ai_url_context_metadata"})
+
+
 def _metadata(candidates: list[Any], extra: dict[str, Any], hidden: dict[str, Any]) -> None:
-    """Grounding / URL-context metadata: an extra response field and ``_hidden_params`` (LiteLLM's place)."""
-    for key, name in (
-        ("groundingMetadata", "vertex_ai_grounding_metadata"),
-        ("urlContextMetadata", "vertex_ai_url_context_metadata"),
-        ("safetyRatings", "vertex_ai_safety_results"),
-        ("citationMetadata", "vertex_ai_citation_metadata"),
-    ):
-        values = [c[key] for c in candidates if isinstance(c, Mapping) and key in c]
-        if values:
-            hidden[name] = values
-            if key in ("groundingMetadata", "urlContextMetadata"):
-                extra[name] = values
+    """Per-candidate metadata lists in ``_hidden_params`` (where LiteLLM users read them); grounding and URL
+    context also as response fields."""
+    for candidate in candidates:
+        if not isinstance(candidate, dict):
+            continue
+        for key, name in _METADATA.items():
+            if key in candidate:
+                hidden.setdefault(name, []).append(candidate[key])
+    for name in _ON_RESPONSE:
+        if name in hidden:
+            extra[name] = hidden[name]
