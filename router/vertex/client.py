@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 import httpx
@@ -84,6 +84,12 @@ class VertexClient:
         attempt = _Attempt(req, timeouts or self._timeouts)
         response = await attempt.open(self._http, token)
         return UpstreamStream(response, attempt)
+
+    async def fetch_url(self, url: str, **options: Any) -> tuple[bytes, str]:
+        """``router.vertex.fetch.fetch_url`` over this client's pool (SSRF-guarded, size and time capped)."""
+        from router.vertex.fetch import fetch_url
+
+        return await fetch_url(url, client=self._http, **options)
 
     async def aclose(self) -> None:
         await self._http.aclose()
