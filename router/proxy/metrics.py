@@ -16,6 +16,18 @@ from typing import Any
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
 
+_ATTEMPT_EVENTS = frozenset({"attempt", "attempt_succeeded", "attempt_failed"})
+_COOLDOWN_EVENTS = frozenset({"cooldown", "deployment_cooled_down"})
+
+
+def _latency_seconds(data: dict[str, Any]) -> float | None:
+    if isinstance(data.get("latency_s"), int | float):
+        return float(data["latency_s"])
+    if isinstance(data.get("latency_ms"), int | float):
+        return float(data["latency_ms"]) / 1000.0
+    return None
+
+
 class _Histogram:
     __slots__ = ("counts", "sum")
 
@@ -46,22 +58,33 @@ class Metrics:
         self.latency[route].observe(seconds)
 
     def on_router_event(self, event: str, data: dict[str, Any]) -> None:
-        """Router callback: attempts, cooldowns, and per-group outcomes with token counts."""
-        if event == "attempt":
+        """Router callback: attempts (by deployment and status), cooldowns, per-group outcomes.
+
+        Both the contract's event names (``attempt``, ``cooldown``, ``success``/``failure``) and the routing
+        engine's log-event names (``attempt_succeeded``/``attempt_failed``, ``deployment_cooled_down``) count.
+        """
+        if event in _ATTEMPT_EVENTS:
             deployment = str(data.get("deployment_id"))
-            self.attempts[(deployment, str(data.get("status")))] += 1
-            latency = data.get("latency_s")
-            if isinstance(latency, int | float):
-                self.attempt_latency[deployment].observe(float(latency))
-        elif event == "cooldown":
+            status = data.get("status") if event != "attempt_succeeded" else data.get("status", 200)
+            self.attempts[(deployment, str(status))] += 1
+            latency = _latency_seconds(data)
+            if latency is not None:
+                self.attempt_latency[deployment].observe(latency)
+        elif event in _COOLDOWN_EVENTS:
             self.cooldowns[str(data.get("deployment_id"))] += 1
         elif event in ("success", "failure"):
-            group = str(data.get("model_group"))
-            self.outcomes[(group, event)] += 1
-            for kind in ("prompt", "completion"):
-                count = data.get(f"{kind}_tokens")
-                if isinstance(count, int) and count:
-                    self.tokens[(group, kind)] += count
+            self.outcomes[(str(data.get("model_group")), event)] += 1
+
+    def count_usage(self, model_group: str, usage: Any) -> None:
+        """Tokens from a response's (or a stream's final chunk's) ``usage``; the proxy sees every response."""
+        if usage is None:
+            return
+        prompt = getattr(usage, "prompt_tokens", 0)
+        completion = getattr(usage, "completion_tokens", 0)
+        if prompt:
+            self.tokens[(model_group, "prompt")] += int(prompt)
+        if completion:
+            self.tokens[(model_group, "completion")] += int(completion)
 
     def render(self) -> bytes:
         """The text exposition format (version 0.0.4)."""

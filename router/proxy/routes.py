@@ -140,7 +140,7 @@ class Handlers:
             body = {"status": "unhealthy", "reason": "upstream credentials are not usable"}
             await ex.respond_json(503, orjson.dumps(body))
             return
-        await ex.respond_json(200, orjson.dumps({"status": "healthy", **detail}, default=str))
+        await ex.respond_json(200, orjson.dumps({**detail, "status": "healthy"}, default=str))
 
     async def health(self, ex: Exchange) -> None:
         self._authenticate(ex)
@@ -195,14 +195,24 @@ class Handlers:
         started = time.perf_counter()
         result = await method(**data)
         ex.router_seconds = time.perf_counter() - started
+        model = data["model"]
         if not data.get("stream"):
+            self.metrics.count_usage(model, getattr(result, "usage", None))
             body = orjson.dumps(result.model_dump())
             await ex.respond_json(200, body, self._route_headers(ex, result._hidden_params))
             return
         headers = list(SSE_HEADERS)
         headers.extend(self._route_headers(ex, getattr(result, "hidden_params", None) or {}))
         await ex.start(200, headers)
-        outcome = await Relay(ex, log=self.log).run(result, sse_frame, _closer(result), done=DONE)
+        metrics = self.metrics
+
+        def encode(chunk: Any) -> bytes:
+            usage = getattr(chunk, "usage", None)
+            if usage is not None:
+                metrics.count_usage(model, usage)
+            return sse_frame(chunk)
+
+        outcome = await Relay(ex, log=self.log).run(result, encode, _closer(result), done=DONE)
         if outcome == "disconnected":
             self.log.info("client_disconnected", request_id=ex.request_id.decode())
 

@@ -84,3 +84,17 @@ async def test_no_auth_app_serves_without_a_key(fake_router: FakeRouter) -> None
     app = create_app(fake_router, auth=None)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
         assert (await client.post("/v1/chat/completions", json=CHAT)).status_code == 200
+
+
+def test_metrics_understand_the_routing_engine_event_names() -> None:
+    from router.proxy.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.on_router_event("attempt_failed", {"deployment_id": "eu", "status": 503, "latency_ms": 12.0})
+    metrics.on_router_event("attempt_succeeded", {"deployment_id": "us", "latency_ms": 3.0})
+    metrics.on_router_event("deployment_cooled_down", {"deployment_id": "eu", "seconds": 5})
+    text = metrics.render().decode()
+    assert 'vertex_router_upstream_attempts_total{deployment="eu",status="503"} 1' in text
+    assert 'vertex_router_upstream_attempts_total{deployment="us",status="200"} 1' in text
+    assert 'vertex_router_cooldowns_total{deployment="eu"} 1' in text
+    assert 'vertex_router_upstream_attempt_duration_seconds_bucket{deployment="eu",le="0.025"} 1' in text
