@@ -195,13 +195,19 @@ class Router:
     async def _send(
         self, runtime: DeploymentRuntime, prepared: PreparedRequest, deadlines: Deadlines
     ) -> UpstreamResponse:
+        return await self._vertex_call(prepared, runtime.credentials, deadlines=deadlines)
+
+    async def _vertex_call(
+        self, prepared: PreparedRequest, credentials: Any, *, deadlines: Deadlines | None = None
+    ) -> UpstreamResponse:
+        """Send one request with a token for ``credentials`` (path, mapping or None for ADC); any status is
+        returned. A 401 invalidates the token and is retried once with a fresh one before it counts."""
         res = self._resources()
-        token = await res.tokens.token(runtime.credentials)
+        token = await res.tokens.token(credentials)
         response = await res.client.send(prepared, token=token, timeouts=deadlines)
         if response.status == 401:
-            # An expired or revoked token: mint a fresh one once before the 401 counts as a failure.
-            res.tokens.invalidate(runtime.credentials, token)
-            token = await res.tokens.token(runtime.credentials)
+            res.tokens.invalidate(credentials, token)
+            token = await res.tokens.token(credentials)
             response = await res.client.send(prepared, token=token, timeouts=deadlines)
         return response
 
