@@ -77,16 +77,25 @@ def join(path: str, method: str, *, location: str, api_base: str | None, query: 
       the Vertex path kept;
     - api_base with a longer path → used as given with the suffix appended.
     """
+    validate_location(location)  # also with an api_base: the location is part of the path sent there
     suffix = method if method.startswith("/") else f":{method}"
-    q = f"?{query}" if query else ""
     if not api_base:
-        return f"{host_for(location)}{path}{suffix}{q}"
-    parts = urlsplit(api_base.rstrip("/"))
+        return f"{host_for(location)}{path}{suffix}{_query(query)}"
+    parts = urlsplit(api_base.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        scheme = parts.scheme or "none"
+        raise InvalidRequestError(f"api_base must be an absolute http(s) URL (scheme: {scheme})", param="api_base")
     base = f"{parts.scheme}://{parts.netloc}"
     base_path = parts.path.rstrip("/")
-    if base_path in ("", "/"):
+    q = _query(parts.query, query)  # an api_base's own query (a gateway key, say) is kept, ours appended
+    if not base_path:
         return f"{base}{path}{suffix}{q}"
     if base_path in ("/v1", "/v1beta1"):
         without_version = path.split("/", 2)[2]
         return f"{base}{base_path}/{without_version}{suffix}{q}"
-    return f"{api_base.rstrip('/')}{suffix}{q}"
+    return f"{base}{base_path}{suffix}{q}"
+
+
+def _query(*parts: str) -> str:
+    joined = "&".join(p for p in parts if p)
+    return f"?{joined}" if joined else ""
