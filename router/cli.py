@@ -17,6 +17,7 @@ import orjson
 import structlog
 
 from router.config.loader import load_config
+from router.config.reference import markdown_reference
 from router.config.settings_models import config_json_schema
 from router.errors import ConfigError, ConfigProblem
 from router.logging import configure_logging
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     _log_flags(check, argparse.SUPPRESS)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the config file")
+    schema.add_argument(
+        "--format", choices=("json", "markdown"), default="json", help="JSON Schema, or the README's reference tables"
+    )
     _log_flags(schema, argparse.SUPPRESS)
 
     emulator = sub.add_parser("emulator", help="run the local Vertex AI emulator")
@@ -84,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "check":
         return run_check(args.files, strict=args.strict, fmt=args.format, out=sys.stdout, err=sys.stderr)
     if command == "schema":
-        sys.stdout.write(schema_text())
+        sys.stdout.write(schema_text() if args.format == "json" else markdown_reference())
         return EXIT_OK
     return _run_lazy(command, args)
 

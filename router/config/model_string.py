@@ -127,4 +127,7 @@ def parse_deployment_model(raw: str, *, base_model: str | None = None, mode: str
     stripped = strip_provider(raw.strip()) if raw else ""
     if raw.strip() in PROVIDER_PREFIXES or (mode == "audio_speech" and not stripped):
         return ParsedModel("tts", "")
+    if mode == "audio_speech":
+        # Cloud TTS takes no model; the guide writes e.g. ``vertex_ai/test`` for a speech deployment.
+        return ParsedModel("tts", stripped)
     return parse_model_string(raw, base_model=base_model)

@@ -32,3 +32,14 @@ def test_schema_rejects_unknown_keys_for_editors():
     bad = {"model_list": [{"model_name": "a", "litellm_params": {"model": "vertex_ai/x", "vertex_locaton": "x"}}]}
     validator = jsonschema.Draft202012Validator(schema)
     assert any("vertex_locaton" in e.message for e in validator.iter_errors(bad))
+
+
+def test_readme_reference_matches_the_models():
+    from router.config.reference import markdown_reference
+
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- config-reference:start -->\n") + len("<!-- config-reference:start -->\n")
+    end = readme.index("<!-- config-reference:end -->")
+    assert readme[start:end] == markdown_reference(), (
+        "README reference is stale: replace it with `vertex-router schema --format markdown`"
+    )
