@@ -2,8 +2,8 @@
 
 ``POST {host}/v1beta1/projects/{p}/locations/{l}/publishers/ai21/models/{model}:rawPredict`` (``:streamRawPredict``
 when streaming; AI21 is served on v1beta1). The body is AI21's chat format, which is OpenAI's minus
-``tool_choice`` and penalties; ``model`` keeps the ``@version`` (as observed working on Vertex). Answers and SSE
-streams are OpenAI-shaped.
+``tool_choice``, penalties and ``stream_options`` (``user`` and ``stream_options`` are accepted, not sent).
+``model`` keeps the ``@version`` (as observed working on Vertex). Answers and SSE streams are OpenAI-shaped.
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ JAMBA_PARAMS = frozenset(
         "tools",
         "documents",
         "response_format",
-        "stream_options",
         "extra_body",
     }
 )
+# Not fields of AI21's API; the last streamed chunk carries usage anyway.
+UNSENT = frozenset({"user", "stream_options"})
 
 
 class AI21Family(BaseFamily):
@@ -52,14 +53,14 @@ class AI21Family(BaseFamily):
     kinds: frozenset[CallKind] = frozenset({"chat"})
 
     def supported_params(self, target: Target) -> frozenset[str]:
-        return JAMBA_PARAMS
+        return JAMBA_PARAMS | UNSENT
 
     def build_request(self, request: CallRequest, target: Target) -> PreparedRequest:
         method = "streamRawPredict" if request.stream else "rawPredict"
         url = publisher_model_url(
             target.project, target.location, "ai21", target.model, method, api_base=target.api_base, version="v1beta1"
         )
-        body = openai_body(request, target, JAMBA_PARAMS, model=target.model)
+        body = openai_body(request, target, JAMBA_PARAMS, model=target.model, unsent=UNSENT)
         return json_request(url, body, stream=request.stream)
 
     def parse_response(self, response: UpstreamResponse, request: CallRequest, target: Target) -> ChatCompletion:

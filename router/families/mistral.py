@@ -55,12 +55,13 @@ CHAT_PARAMS = frozenset(
         "response_format",
         "presence_penalty",
         "frequency_penalty",
-        "stream_options",
         "safe_prompt",
         "extra_body",
     }
 )
-FIM_PARAMS = frozenset({"suffix", "max_tokens", "min_tokens", "temperature", "top_p", "seed", "stop", "stream_options"})
+# Mistral's API rejects fields it does not know; it reports usage on the last chunk without being asked.
+UNSENT = frozenset({"user", "stream_options"})
+FIM_PARAMS = frozenset({"suffix", "max_tokens", "min_tokens", "temperature", "top_p", "seed", "stop"})
 TEXT_ALWAYS_OK = frozenset({"prompt", "model", "stream"})
 
 
@@ -78,7 +79,8 @@ class MistralFamily(BaseFamily):
     kinds: frozenset[CallKind] = frozenset({"chat", "text"})
 
     def supported_params(self, target: Target) -> frozenset[str]:
-        return CHAT_PARAMS | FIM_PARAMS if is_fim_model(target) else CHAT_PARAMS
+        chat = CHAT_PARAMS | UNSENT
+        return chat | FIM_PARAMS if is_fim_model(target) else chat
 
     def build_request(self, request: CallRequest, target: Target) -> PreparedRequest:
         method = "streamRawPredict" if request.stream else "rawPredict"
@@ -111,7 +113,7 @@ class MistralFamily(BaseFamily):
 
 
 def chat_body(request: CallRequest, target: Target) -> dict[str, Any]:
-    body = openai_body(request, target, CHAT_PARAMS, model=body_model(target.model))
+    body = openai_body(request, target, CHAT_PARAMS, model=body_model(target.model), unsent=UNSENT)
     if body.get("tool_choice") == "required":
         body["tool_choice"] = "any"
     if "seed" in body:
@@ -120,7 +122,7 @@ def chat_body(request: CallRequest, target: Target) -> dict[str, Any]:
 
 
 def fim_body(request: CallRequest, target: Target) -> dict[str, Any]:
-    params = drop_or_reject(request.params, FIM_PARAMS, target, always_ok=TEXT_ALWAYS_OK)
+    params = drop_or_reject(request.params, FIM_PARAMS | UNSENT, target, always_ok=TEXT_ALWAYS_OK)
     prompt = params.get("prompt")
     if not isinstance(prompt, str):
         raise InvalidRequestError("Codestral fill-in-the-middle needs 'prompt' as one string", param="prompt")

@@ -70,16 +70,27 @@ ENDPOINT_PARAMS = MAAS_PARAMS | frozenset({"logit_bias", "reasoning_effort", "to
 ALWAYS_OK = frozenset({"messages", "model", "stream"})
 
 
-def openai_body(request: CallRequest, target: Target, allowed: frozenset[str], *, model: str | None) -> dict[str, Any]:
-    """The OpenAI chat body for an OpenAI-compatible server: params kept (or rejected per drop_params)."""
-    params = drop_or_reject(request.params, allowed, target, always_ok=ALWAYS_OK)
+def openai_body(
+    request: CallRequest,
+    target: Target,
+    allowed: frozenset[str],
+    *,
+    model: str | None,
+    unsent: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The OpenAI chat body for an OpenAI-compatible server: params kept (or rejected per drop_params).
+
+    ``unsent`` params are accepted from the caller but not forwarded (the server has no such field and
+    rejects unknown ones, while its answer already covers them, e.g. usage on the last chunk).
+    """
+    params = drop_or_reject(request.params, allowed | unsent, target, always_ok=ALWAYS_OK)
     body: dict[str, Any] = {}
     if model is not None:
         body["model"] = model
     body["messages"] = [_message(m) for m in request.messages]
     extra = params.pop("extra_body", None)
     for key, value in params.items():
-        if key in ALWAYS_OK or value is None:
+        if key in ALWAYS_OK or key in unsent or value is None:
             continue
         body[key] = value
     if "max_completion_tokens" in body:

@@ -119,3 +119,15 @@ def test_palm_errors_other_than_404_keep_their_class() -> None:
     body = orjson.dumps({"error": {"code": 429, "message": "Quota", "status": "RESOURCE_EXHAUSTED"}})
     error = get_family("palm").classify_error(UpstreamResponse(429, {}, body), target("palm", "chat-bison"))
     assert isinstance(error, RateLimitError)
+
+
+@pytest.mark.parametrize(("family", "model"), [("mistral", "mistral-large@2407"), ("ai21", "jamba-1.5-mini@001")])
+def test_user_and_stream_options_are_accepted_but_not_sent_to_strict_apis(family: str, model: str) -> None:
+    params = {"messages": HI, "user": "u1", "stream_options": {"include_usage": True}}
+    prepared = get_family(family).build_request(
+        CallRequest(kind="chat", params=params, stream=True), target(family, model)
+    )
+    sent = orjson.loads(prepared.body or b"{}")
+    assert "user" not in sent
+    assert "stream_options" not in sent
+    assert sent["stream"] is True
