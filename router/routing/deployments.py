@@ -47,6 +47,10 @@ class DeploymentSpec:
         if not self.id:
             object.__setattr__(self, "id", deployment_id(self.model, self.project, self.location, self.api_base))
 
+    def __hash__(self) -> int:
+        # The policy mapping is not hashable; the id is what identifies a deployment anyway.
+        return hash(self.id)
+
 
 def deployment_id(model: str, project: str | None, location: str | None, api_base: str | None) -> str:
     """A short, deterministic id from what makes a deployment a different upstream (16 hex chars of SHA-256)."""

@@ -23,16 +23,16 @@ from typing import Any, TypeVar
 from router.errors import (
     CredentialsError,
     MidStreamError,
-    NoDeploymentAvailableError,
     RouterError,
     UpstreamError,
 )
 from router.routing.backoff import backoff_delay
 from router.routing.clock import Clock, Sleep, system_clock
 from router.routing.deployments import DeploymentSpec, DeploymentTable
-from router.routing.outcomes import EventCallback, LocalStats, Outcomes, as_upstream
+from router.routing.health import health_rows, merge_shared
+from router.routing.outcomes import EventCallback, LocalStats, Outcomes
 from router.routing.picker import Pick, Picker
-from router.routing.plan import RequestPlan, Step
+from router.routing.plan import RequestPlan, Step, as_upstream
 from router.routing.policy import same_deployment_retry_ok
 from router.routing.report import AttemptInfo, AttemptRecord, ExecutionReport
 from router.routing.settings import RoutingSettings
@@ -96,26 +96,7 @@ class RoutingEngine:
     def health(self) -> dict[str, Any]:
         """This process's view per deployment id: cooling until (epoch s, None when usable), in-flight, counts,
         recent latency. Cooldowns written by other processes show up once a pick has read them."""
-        now = self._clock()
-        out: dict[str, Any] = {}
-        for spec in self._table.all():
-            stats = self._stats[spec.id]
-            cooling = stats.cooling_until if stats.cooling_until is not None and stats.cooling_until > now else None
-            out[spec.id] = {
-                "group": spec.model_name,
-                "model": spec.model,
-                "location": spec.location,
-                "healthy": cooling is None,
-                "cooling_until": cooling,
-                "in_flight": stats.in_flight,
-                "successes": stats.successes,
-                "failures": stats.failures,
-                "consecutive_failures": stats.consecutive_failures,
-                "last_error": stats.last_error,
-                "latency_ms": None if stats.latency is None else round(stats.latency * 1000, 3),
-                "ttft_ms": None if stats.ttft is None else round(stats.ttft * 1000, 3),
-            }
-        return out
+        return health_rows(self._table.all(), self._stats, self._clock())
 
     async def ahealth(self) -> dict[str, Any]:
         """``health()`` refreshed from the shared store: cooldowns and probes set by any process, this minute's
@@ -123,22 +104,7 @@ class RoutingEngine:
         out = self.health()
         now = self._clock()
         states = await self._store.snapshot(list(out), now, usage=True, latency=True, inflight=True)
-        for dep_id, state in states.items():
-            row = out[dep_id]
-            until = state.cooldown_until
-            cooling = until if until is not None and until > now else None
-            self._stats[dep_id].cooling_until = until
-            row.update(
-                healthy=cooling is None,
-                cooling_until=cooling,
-                half_open=until is not None and cooling is None,
-                probe_in_flight=state.probe_until is not None,
-                rpm_used=state.rpm_used,
-                tpm_used=state.tpm_used,
-                shared_in_flight=state.inflight,
-                shared_latency_ms=None if state.latency is None else round(state.latency * 1000, 3),
-                shared_ttft_ms=None if state.ttft is None else round(state.ttft * 1000, 3),
-            )
+        merge_shared(out, states, self._stats, now)
         return out
 
     async def aclose(self) -> None:
@@ -173,7 +139,8 @@ class RoutingEngine:
             if pick is None:
                 raise self._final_error(plan)
             is_retry = retry and plan.group == group_before
-            plan.retries += is_retry
+            if is_retry:
+                plan.retries += 1
             info = self._attempt_info(plan, pick.spec, stream, deadline, is_retry)
             outcome = await self._attempt(plan, pick, info, call, tokens, timer)
             if not isinstance(outcome, RouterError):
@@ -328,22 +295,7 @@ class RoutingEngine:
         )
 
     def _final_error(self, plan: RequestPlan) -> RouterError:
-        now = self._clock()
-        errors = plan.errors
-        if len(errors) == 1 and not errors[0].retryable:
-            return errors[0]
-        retry_after: float | None = None
-        if plan.retry_at is not None and plan.retry_at > now:
-            retry_after = round(plan.retry_at - now, 3)
-        elif errors:
-            last_after = getattr(errors[-1], "retry_after", None)
-            retry_after = last_after if isinstance(last_after, int | float) else None
-        return NoDeploymentAvailableError(
-            _failure_message(plan, retry_after),
-            model=plan.model,
-            attempts=[as_upstream(e) for e in errors],
-            retry_after=retry_after,
-        )
+        return plan.final_error(self._clock())
 
 
 class _Timer:
@@ -360,16 +312,3 @@ def _earliest(a: float | None, b: float | None) -> float | None:
     if a is None:
         return b
     return a if b is None else min(a, b)
-
-
-def _failure_message(plan: RequestPlan, retry_after: float | None) -> str:
-    when = f" Retry in {retry_after:.1f}s." if retry_after is not None else ""
-    if not plan.attempts:
-        return f"No deployment of model {plan.model!r} is available: all are cooling down or at their limits.{when}"
-    parts = [
-        f"{rec.deployment_id}: {type(rec.error).__name__}"
-        + (f" ({rec.error.upstream_status})" if rec.error is not None and rec.error.upstream_status else "")
-        for rec in plan.attempts
-    ]
-    n = len(plan.attempts)
-    return f"All {n} attempt{'s' if n != 1 else ''} for model {plan.model!r} failed: {'; '.join(parts)}.{when}"

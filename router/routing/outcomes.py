@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 
-from router.errors import RouterError, UpstreamError, UpstreamTimeoutError
+from router.errors import RouterError, UpstreamTimeoutError
 from router.routing.picker import Pick, Picker
 from router.routing.policy import allowed_fails, cooldown_kind, cooldown_seconds, counter_key
 from router.routing.report import AttemptInfo
@@ -163,12 +163,3 @@ def _ttft(info: AttemptInfo, now: float) -> float | None:
     if first is None or not info.started_at <= first <= now:
         return None
     return first - info.started_at
-
-
-def as_upstream(error: RouterError) -> UpstreamError:
-    """NoDeploymentAvailableError lists UpstreamErrors; a CredentialsError is wrapped, keeping its cause."""
-    if isinstance(error, UpstreamError):
-        return error
-    wrapped = UpstreamError(error.message, code=error.code)
-    wrapped.__cause__ = error
-    return wrapped

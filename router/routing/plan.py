@@ -23,7 +23,14 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from router.errors import BadRequestError, ContentPolicyError, ContextWindowExceededError, RouterError
+from router.errors import (
+    BadRequestError,
+    ContentPolicyError,
+    ContextWindowExceededError,
+    NoDeploymentAvailableError,
+    RouterError,
+    UpstreamError,
+)
 from router.routing.deployments import DeploymentSpec, DeploymentTable
 from router.routing.policy import retries_allowed, same_deployment_retry_ok
 from router.routing.report import AttemptRecord
@@ -117,3 +124,43 @@ class RequestPlan:
             self.members = self.table.members(group)
             return group
         return None
+
+    def final_error(self, now: float) -> RouterError:
+        """What the caller gets when the plan is spent: the typed error itself when exactly one attempt was made
+        and it is not retryable; otherwise NoDeploymentAvailableError with every attempt and ``retry_after``
+        (until the earliest blocked deployment returns, else the last upstream Retry-After)."""
+        errors = self.errors
+        if len(errors) == 1 and not errors[0].retryable:
+            return errors[0]
+        retry_after: float | None = None
+        if self.retry_at is not None and self.retry_at > now:
+            retry_after = round(self.retry_at - now, 3)
+        elif errors:
+            last_after = getattr(errors[-1], "retry_after", None)
+            retry_after = last_after if isinstance(last_after, int | float) else None
+        return NoDeploymentAvailableError(
+            self._failure_message(retry_after),
+            model=self.model,
+            attempts=[as_upstream(e) for e in errors],
+            retry_after=retry_after,
+        )
+
+    def _failure_message(self, retry_after: float | None) -> str:
+        when = f" Retry in {retry_after:.1f}s." if retry_after is not None else ""
+        if not self.attempts:
+            return f"No deployment of model {self.model!r} is available: all are cooling down or at their limits.{when}"
+        parts = []
+        for record in self.attempts:
+            status = record.error.upstream_status if record.error is not None else None
+            parts.append(f"{record.deployment_id}: {type(record.error).__name__}" + (f" ({status})" if status else ""))
+        n = len(self.attempts)
+        return f"All {n} attempt{'s' if n != 1 else ''} for model {self.model!r} failed: {'; '.join(parts)}.{when}"
+
+
+def as_upstream(error: RouterError) -> UpstreamError:
+    """NoDeploymentAvailableError lists UpstreamErrors; a CredentialsError is wrapped, keeping its cause."""
+    if isinstance(error, UpstreamError):
+        return error
+    wrapped = UpstreamError(error.message, code=error.code)
+    wrapped.__cause__ = error
+    return wrapped
