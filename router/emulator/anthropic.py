@@ -1,7 +1,8 @@
 """Claude on Vertex: ``rawPredict`` / ``streamRawPredict`` (Messages API) and ``count-tokens:rawPredict``.
 
-Vertex-specific rules: ``anthropic_version`` must be in the body (``vertex-2023-10-16`` or a later
-``vertex-YYYY-MM-DD``), ``model`` must not be (it is in the URL). Errors Claude raises itself come back in
+Vertex-specific rules: ``anthropic_version`` must be in the body (``vertex-2023-10-16`` or a later date,
+with or without the ``vertex-`` prefix: anthropic's SDK sends its plain API version), ``model`` must not be
+(it is in the URL). Errors Claude raises itself come back in
 Anthropic's error shape; Vertex's own (auth, quota) in Google's.
 """
 
@@ -28,7 +29,7 @@ from router.emulator.synth import (
     truncate_tokens,
 )
 
-_VERSION = re.compile(r"^vertex-(\d{4}-\d{2}-\d{2})$")
+_VERSION = re.compile(r"^(?:vertex-)?(\d{4}-\d{2}-\d{2})$")  # current SDKs send plain dates
 _OLDEST_VERSION = "2023-10-16"
 
 
