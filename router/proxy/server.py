@@ -11,6 +11,7 @@ is the one the rest of the project already depends on.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,13 @@ def serve_from_args(args: Any) -> int:
         model_groups=len(config.group_names()),
         auth="off" if auth is None else f"{len(auth.keys)} keys",
     )
-    run_uvicorn(host=args.host, port=int(args.port), workers=workers, log_level=log_level)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to the previous handler; with the
+    # default handler the process would die by the signal. A finished graceful shutdown is a success: exit 0.
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    try:
+        run_uvicorn(host=args.host, port=int(args.port), workers=workers, log_level=log_level)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
 
 
