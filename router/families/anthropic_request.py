@@ -31,6 +31,7 @@ import orjson
 
 from router.errors import InvalidRequestError, UnsupportedParamError
 from router.families.base import CallRequest, Target, drop_or_reject
+from router.families.openai_compat_wire import GEMINI_ONLY
 
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 JSON_TOOL = "json_tool_call"
@@ -75,7 +76,7 @@ BASE_PARAMS = frozenset(
     }
 )
 THINKING_PARAMS = frozenset({"thinking", "reasoning_effort"})
-_ALWAYS_OK = frozenset({"messages", "model", "stream"})
+_ALWAYS_OK = frozenset({"messages", "model", "stream"}) | GEMINI_ONLY
 _NATIVE_PARTS = frozenset(
     {"image", "document", "tool_result", "tool_use", "thinking", "redacted_thinking", "search_result"}
 )

@@ -29,6 +29,7 @@ from router.families.base import (
 )
 from router.families.openai_compat import openai_body
 from router.families.openai_compat_wire import (
+    GEMINI_ONLY,
     OpenAIChunkParser,
     TextChunkParser,
     chat_to_text_completion,
@@ -62,7 +63,7 @@ CHAT_PARAMS = frozenset(
 # Mistral's API rejects fields it does not know; it reports usage on the last chunk without being asked.
 UNSENT = frozenset({"user", "stream_options"})
 FIM_PARAMS = frozenset({"suffix", "max_tokens", "min_tokens", "temperature", "top_p", "seed", "stop"})
-TEXT_ALWAYS_OK = frozenset({"prompt", "model", "stream"})
+TEXT_ALWAYS_OK = frozenset({"prompt", "model", "stream"}) | GEMINI_ONLY
 
 
 def body_model(model: str) -> str:

@@ -33,6 +33,7 @@ from router.families.base import (
     json_request,
 )
 from router.families.openai_compat_wire import (
+    GEMINI_ONLY,
     UnaryStreamParser,
     classify_partner_error,
     include_usage,
@@ -45,7 +46,7 @@ from router.vertex.urls import endpoint_url
 PREDICT_PARAMS = frozenset(
     {"max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "stop", "stream_options"}
 )
-_ALWAYS_OK = frozenset({"messages", "model", "stream"})
+_ALWAYS_OK = frozenset({"messages", "model", "stream"}) | GEMINI_ONLY
 _ECHO_MARKER = "\nOutput:\n"
 _TEXT_KEYS = ("content", "generated_text", "text", "output")
 

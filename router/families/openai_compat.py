@@ -31,6 +31,7 @@ from router.families.base import (
     json_request,
 )
 from router.families.openai_compat_wire import (
+    GEMINI_ONLY,
     OpenAIChunkParser,
     classify_partner_error,
     loads,
@@ -67,7 +68,7 @@ MAAS_PARAMS = frozenset(
 _REASONING_MARKERS = ("gpt-oss", "deepseek-r1", "thinking")
 # A self-deployed container (vLLM / TGI behind Vertex) takes vLLM's sampling extras too.
 ENDPOINT_PARAMS = MAAS_PARAMS | frozenset({"logit_bias", "reasoning_effort", "top_k", "min_p", "repetition_penalty"})
-ALWAYS_OK = frozenset({"messages", "model", "stream"})
+ALWAYS_OK = frozenset({"messages", "model", "stream"}) | GEMINI_ONLY
 
 
 def openai_body(

@@ -44,6 +44,9 @@ _CONTEXT_PHRASES = (
     "input length and `max_tokens` exceed",
     "request payload size exceeds",
 )
+# Vertex-wide settings that only Gemini reads (a global ``vertex_ai_safety_settings`` default reaches every
+# deployment): accepted by the partner families and not sent, as partner APIs have no such field.
+GEMINI_ONLY = frozenset({"safety_settings"})
 _POLICY_PHRASES = ("content filtering policy", "the response was blocked", "content_policy")
 
 

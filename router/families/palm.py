@@ -34,6 +34,7 @@ from router.families.base import (
 )
 from router.families.model_garden import message_text
 from router.families.openai_compat_wire import (
+    GEMINI_ONLY,
     UnaryStreamParser,
     classify_partner_error,
     include_usage,
@@ -46,7 +47,7 @@ from router.vertex.urls import publisher_model_url
 PALM_PARAMS = frozenset(
     {"temperature", "max_tokens", "max_completion_tokens", "top_p", "top_k", "stop", "n", "stream_options", "suffix"}
 )
-_ALWAYS_OK = frozenset({"messages", "model", "stream"})
+_ALWAYS_OK = frozenset({"messages", "model", "stream"}) | GEMINI_ONLY
 _PARAM_NAMES = {"temperature": "temperature", "top_p": "topP", "top_k": "topK", "n": "candidateCount"}
 REPLACEMENT = "gemini-2.5-flash"
 

@@ -131,3 +131,21 @@ def test_user_and_stream_options_are_accepted_but_not_sent_to_strict_apis(family
     assert "user" not in sent
     assert "stream_options" not in sent
     assert sent["stream"] is True
+
+
+@pytest.mark.parametrize(
+    ("family", "model"),
+    [
+        ("anthropic", "claude-3-haiku@20240307"),
+        ("openai_compat", "meta/llama3-8b-instruct-maas"),
+        ("mistral", "mistral-large@2407"),
+        ("ai21", "jamba-1.5-mini@001"),
+        ("model_garden", "123"),
+        ("palm", "chat-bison"),
+    ],
+)
+def test_a_global_gemini_safety_setting_is_not_sent_to_partner_models(family: str, model: str) -> None:
+    params = {"messages": HI, "safety_settings": [{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_NONE"}]}
+    prepared = get_family(family).build_request(CallRequest(kind="chat", params=params), target(family, model))
+    assert b"safety" not in (prepared.body or b"")
+    assert b"HARM_CATEGORY" not in (prepared.body or b"")
