@@ -23,19 +23,26 @@ _IDENTITY = {
 }
 
 
-def _router_for(model: str, params: dict[str, Any]) -> Router:
+def _router_for(model: str, params: dict[str, Any], mode: str | None = None) -> Router:
     litellm_params: dict[str, Any] = {"model": model}
     for key, canonical in _IDENTITY.items():
         value = params.pop(key, None)
         if value is not None:
             litellm_params[canonical] = value
     params.pop("custom_llm_provider", None)
-    return Router.from_dict({"model_list": [{"model_name": model, "litellm_params": litellm_params}]})
+    entry: dict[str, Any] = {"model_name": model, "litellm_params": litellm_params}
+    if mode:
+        entry["model_info"] = {"mode": mode}
+    return Router.from_dict({"model_list": [entry]})
+
+
+# A speech call goes to Cloud Text-to-Speech whatever the model string says (the guide uses ``vertex_ai/test``).
+_MODES = {"speech": "audio_speech", "aspeech": "audio_speech"}
 
 
 def _sync(method: str) -> Callable[..., Any]:
     def call(*, model: str, **params: Any) -> Any:
-        router = _router_for(model, params)
+        router = _router_for(model, params, _MODES.get(method))
         try:
             result = getattr(router, method)(model=model, **params)
         except BaseException:
@@ -54,7 +61,7 @@ def _sync(method: str) -> Callable[..., Any]:
 
 def _async(method: str) -> Callable[..., Awaitable[Any]]:
     async def call(*, model: str, **params: Any) -> Any:
-        router = _router_for(model, params)
+        router = _router_for(model, params, _MODES.get(method))
         try:
             result = await getattr(router, method)(model=model, **params)
         except BaseException:

@@ -34,6 +34,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
+
 from router.errors import ContextWindowExceededError, InvalidRequestError, UpstreamError
 from router.families.base import (
     BaseFamily,
@@ -109,7 +111,7 @@ def audio_config(params: Mapping[str, Any]) -> dict[str, Any]:
     given = params.get("audioConfig", params.get("audio_config"))
     if given is not None and not isinstance(given, Mapping):
         raise InvalidRequestError("audioConfig must be an object", param="audioConfig")
-    config: dict[str, Any] = dict(given or {})
+    config: dict[str, Any] = _repair(dict(given or {}))
     if "audioEncoding" not in config:
         config["audioEncoding"] = _encoding(params.get("response_format"))
     if config["audioEncoding"] == "PCM" and params.get("response_format") == "pcm":
@@ -119,6 +121,35 @@ def audio_config(params: Mapping[str, Any]) -> dict[str, Any]:
     for key, name in (("pitch", "pitch"), ("volume_gain_db", "volumeGainDb"), ("sample_rate_hertz", "sampleRateHertz")):
         if params.get(key) is not None:
             config.setdefault(name, params[key])
+    return config
+
+
+log = structlog.get_logger("router.families.tts")
+_RATE_RANGE = (0.25, 4.0)
+
+
+def _repair(config: dict[str, Any]) -> dict[str, Any]:
+    """Fix the two slips the user guide's own example makes (``audioEncoding: LINEAR22``, ``speakingRate: "10"``)
+    instead of failing upstream: an unknown LINEAR* encoding becomes LINEAR16, a numeric string rate becomes a
+    number within Google's range. Each repair is a warning naming the key, so nothing changes silently."""
+    encoding = config.get("audioEncoding")
+    if (
+        isinstance(encoding, str)
+        and encoding.upper() not in _GOOGLE_ENCODINGS
+        and encoding.upper().startswith("LINEAR")
+    ):
+        log.warning("audio_config_repaired", key="audioEncoding", given=encoding, sent="LINEAR16")
+        config["audioEncoding"] = "LINEAR16"
+    rate = config.get("speakingRate")
+    if rate is not None:
+        try:
+            number = float(rate)
+        except (TypeError, ValueError):
+            raise InvalidRequestError("audioConfig.speakingRate must be a number", param="audioConfig") from None
+        fixed = min(max(number, _RATE_RANGE[0]), _RATE_RANGE[1])
+        if fixed != rate:
+            log.warning("audio_config_repaired", key="speakingRate", given=rate, sent=fixed)
+        config["speakingRate"] = fixed
     return config
 
 

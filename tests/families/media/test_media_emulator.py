@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
-from router.errors import ContentPolicyError, RouterError
+from router.errors import ContentPolicyError
 from router.families import get_family
 from router.families.base import CallKind, CallRequest, Target, UpstreamResponse
 from router.types import EmbeddingResponse, ImageResponse, SpeechResponse
@@ -143,13 +144,18 @@ async def test_guide_speech_ssml_with_voice_dict(emulator: InProcessEmulator, tm
     assert (tmp_path / "speech.mp3").read_bytes() == out.content == b"".join(out.iter_bytes(7))
 
 
-async def test_guide_speech_with_invalid_audio_encoding_is_refused_upstream(emulator: InProcessEmulator) -> None:
-    """The guide's audioConfig (audioEncoding LINEAR22) is passed through as given; Google rejects the encoding."""
+async def test_guide_speech_audio_config_slips_are_repaired_with_a_warning(emulator: InProcessEmulator) -> None:
+    """The guide's audioConfig (audioEncoding LINEAR22, speakingRate "10") works: each slip is repaired to what
+    Google accepts (LINEAR16, 4.0) and logged, instead of a 400 from upstream."""
     params = {
         "input": "<speak>hi</speak>",
         "use_ssml": True,
         "voice": {"languageCode": "en-UK", "name": "en-UK-Studio-O"},
         "audioConfig": {"audioEncoding": "LINEAR22", "speakingRate": "10"},
     }
-    with pytest.raises(RouterError, match="LINEAR22"):
-        await call(emulator, "tts", "chirp", params)
+    with capture_logs() as logs:
+        out = await call(emulator, "tts", "chirp", params)
+    assert out.content
+    sent = emulator.app.requests[-1].body["audioConfig"]
+    assert sent == {"audioEncoding": "LINEAR16", "speakingRate": 4.0}
+    assert {e["key"] for e in logs if e["event"] == "audio_config_repaired"} == {"audioEncoding", "speakingRate"}
