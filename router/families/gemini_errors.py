@@ -87,7 +87,9 @@ def _error_class(http: int, word: str, message: str) -> type[UpstreamError]:
     if http == 429:
         return RateLimitError
     cls = error_class_for_status(http)
-    if cls is BadRequestError or http == 413:
+    if http == 413:
+        return ContextWindowExceededError
+    if cls is BadRequestError:
         if _CONTEXT_WINDOW.search(message):
             return ContextWindowExceededError
         if _SAFETY.search(message):

@@ -156,7 +156,11 @@ def _assistant_parts(message: Mapping[str, Any], traits: GeminiTraits, out: Conv
     content = message.get("content")
     if isinstance(content, str):
         if content:
-            parts.append({"text": content})
+            text_part: dict[str, Any] = {"text": content}
+            signatures = _text_signatures(message)
+            if signatures:
+                text_part["thoughtSignature"] = signatures[0]
+            parts.append(text_part)
     elif isinstance(content, list):
         for item in content:
             if isinstance(item, Mapping) and item.get("type") in ("thinking", "redacted_thinking"):
@@ -215,6 +219,12 @@ def _call_part(call: Any, traits: GeminiTraits, out: Converted, first: bool) -> 
     elif traits.thinking_levels and first:
         part["thoughtSignature"] = SKIP_SIGNATURE
     return part
+
+
+def _text_signatures(message: Mapping[str, Any]) -> list[str]:
+    fields = message.get("provider_specific_fields")
+    values = fields.get("thought_signatures") if isinstance(fields, Mapping) else None
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
 
 
 def _signature(obj: Mapping[str, Any]) -> str | None:

@@ -103,7 +103,9 @@ def generation_config(params: Mapping[str, Any], traits: GeminiTraits, target: T
         config["topP"] = get("top_p")
     if get("top_k") is not None:
         config["topK"] = get("top_k")
-    max_tokens = get("max_completion_tokens", get("max_tokens"))
+    max_tokens = get("max_completion_tokens")
+    if max_tokens is None:
+        max_tokens = get("max_tokens")
     if max_tokens is not None:
         config["maxOutputTokens"] = max_tokens
     stop = get("stop")

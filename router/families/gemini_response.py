@@ -116,6 +116,9 @@ class PartsView:
     thinking_blocks: list[dict[str, Any]] = field(default_factory=list)
     tool_calls: list[ToolCall] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)
+    audio: dict[str, Any] | None = None
+    # Signatures Gemini puts on answer text (not on thoughts or calls); sent back on the next turn's text.
+    text_signatures: list[str] = field(default_factory=list)
 
 
 def read_parts(parts: Any, view: PartsView | None = None) -> PartsView:
@@ -133,8 +136,10 @@ def read_parts(parts: Any, view: PartsView | None = None) -> PartsView:
                 if part.get("thoughtSignature"):
                     block["signature"] = part["thoughtSignature"]
                 view.thinking_blocks.append(block)
-            else:
+            elif text:
                 view.text.append(text)
+                if part.get("thoughtSignature"):
+                    view.text_signatures.append(part["thoughtSignature"])
             continue
         call = part.get("functionCall")
         if isinstance(call, Mapping):
@@ -165,7 +170,11 @@ def _read_other(part: Mapping[str, Any], view: PartsView) -> None:
         return
     blob = part.get("inlineData")
     if isinstance(blob, Mapping):
-        url = f"data:{blob.get('mimeType', 'application/octet-stream')};base64,{blob.get('data', '')}"
+        mime = str(blob.get("mimeType", "application/octet-stream"))
+        if mime.startswith("audio/") and view.audio is None:
+            view.audio = {"id": "audio_" + secrets.token_hex(8), "data": blob.get("data", ""), "transcript": ""}
+            return
+        url = f"data:{mime};base64,{blob.get('data', '')}"
         view.images.append({"type": "image_url", "image_url": {"url": url}, "index": len(view.images)})
 
 
@@ -177,7 +186,21 @@ def message_from(view: PartsView, *, blocked: bool) -> Message:
         "reasoning_content": "".join(view.thoughts) if view.thoughts else None,
         "thinking_blocks": view.thinking_blocks or None,
     }
-    return make(Message, values, {"images": view.images} if view.images else None)
+    return make(Message, values, extra_fields(view))
+
+
+def extra_fields(view: PartsView) -> dict[str, Any] | None:
+    """Message fields beyond the declared ones: generated images/audio, text thought signatures."""
+    if not (view.images or view.audio or view.text_signatures):
+        return None
+    extra: dict[str, Any] = {}
+    if view.images:
+        extra["images"] = view.images
+    if view.audio:
+        extra["audio"] = view.audio
+    if view.text_signatures:
+        extra["provider_specific_fields"] = {"thought_signatures": view.text_signatures}
+    return extra
 
 
 def logprobs_from(result: Any) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ import orjson
 
 from router.errors import UpstreamError
 from router.families.gemini_response import (
+    extra_fields,
     finish_reason,
     logprobs_from,
     make,
@@ -84,8 +85,9 @@ class GeminiStreamParser:
         if isinstance(feedback, Mapping) and feedback.get("blockReason") and not choices:
             self.done = True
             choices.append(self._blocked_choice())
-        self._collect_metadata(payload)
-        return [self._chunk(choices)] if choices else []
+        grounding = self._collect_metadata(payload)
+        extra = {"vertex_ai_grounding_metadata": grounding} if grounding else None
+        return [self._chunk(choices, extra=extra)] if choices else []
 
     def _choice(self, candidate: Mapping[str, Any], position: int) -> ChunkChoice:
         index = candidate.get("index", position)
@@ -107,10 +109,12 @@ class GeminiStreamParser:
         if native:
             self.done = True
             reason = finish_reason(native, index in self._called)
-        extra = {"thinking_blocks": delta_fields.pop("thinking_blocks")} if "thinking_blocks" in delta_fields else None
+        extra = extra_fields(view) or {}
+        if "thinking_blocks" in delta_fields:
+            extra["thinking_blocks"] = delta_fields.pop("thinking_blocks")
         values = {
             "index": index,
-            "delta": make(Delta, delta_fields, extra),
+            "delta": make(Delta, delta_fields, extra or None),
             "finish_reason": reason,
             "logprobs": logprobs_from(candidate.get("logprobsResult")),
         }
@@ -128,12 +132,18 @@ class GeminiStreamParser:
         self._role_sent.add(0)
         return make(ChunkChoice, {"index": 0, "delta": delta, "finish_reason": "content_filter"})
 
-    def _collect_metadata(self, payload: Mapping[str, Any]) -> None:
+    def _collect_metadata(self, payload: Mapping[str, Any]) -> list[Any]:
+        """This event's grounding metadata (per candidate); also gathered in ``hidden_params`` for the stream."""
+        found = []
         for candidate in payload.get("candidates") or []:
             grounding = candidate.get("groundingMetadata") if isinstance(candidate, Mapping) else None
             if grounding:
+                found.append(grounding)
                 self.hidden_params.setdefault("vertex_ai_grounding_metadata", []).append(grounding)
+        return found
 
-    def _chunk(self, choices: list[ChunkChoice], usage: Usage | None = None) -> ChatCompletionChunk:
+    def _chunk(
+        self, choices: list[ChunkChoice], usage: Usage | None = None, extra: dict[str, Any] | None = None
+    ) -> ChatCompletionChunk:
         values = {"id": self._id or response_id({}), "model": self._model, "choices": choices, "usage": usage}
-        return make(ChatCompletionChunk, values)
+        return make(ChatCompletionChunk, values, extra)

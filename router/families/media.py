@@ -62,9 +62,17 @@ def normalize_mime(mime: str) -> str:
     return _MIME_ALIASES.get(mime, mime)
 
 
+_VIDEO_HOSTS = frozenset({"www.youtube.com", "youtube.com", "m.youtube.com", "youtu.be"})
+
+
 def mime_from_url(url: str) -> str | None:
-    """MIME type from the URL path's extension (query and fragment ignored); None when unknown."""
-    path = urlsplit(url).path if "://" in url else url
+    """MIME type from the URL path's extension (query and fragment ignored); None when unknown.
+
+    YouTube links are videos Gemini reads by reference; they have no extension but must not be downloaded."""
+    parts = urlsplit(url) if "://" in url else None
+    if parts is not None and parts.hostname in _VIDEO_HOSTS:
+        return "video/mp4"
+    path = parts.path if parts is not None else url
     name = path.rsplit("/", 1)[-1]
     if "." not in name:
         return None

@@ -33,6 +33,7 @@ GOLDEN = ROOT / "tests" / "golden" / "gemini"
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"
 _GENERATED_ID = re.compile(r"^call_[0-9a-f]{24}$")
 _GENERATED_RESPONSE_ID = re.compile(r"^chatcmpl-[0-9a-f]{24}$")
+_GENERATED_AUDIO_ID = re.compile(r"^audio_[0-9a-f]{16}$")
 
 
 def cases() -> list[str]:
@@ -89,6 +90,8 @@ def normalize(dumped: Any, ids: dict[str, str] | None = None) -> Any:
                 value = ids.setdefault(value, f"call_{len(ids)}")
             elif key == "id" and isinstance(value, str) and _GENERATED_RESPONSE_ID.match(value):
                 value = "chatcmpl-generated"
+            elif key == "id" and isinstance(value, str) and _GENERATED_AUDIO_ID.match(value):
+                value = "audio_generated"
             out[key] = normalize(value, ids)
         return out
     if isinstance(dumped, list):
