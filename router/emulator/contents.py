@@ -15,7 +15,7 @@ MEDIA_TOKENS = 258  # what Vertex bills for one image
 
 def pick(mapping: Any, camel: str, default: Any = None) -> Any:
     """``mapping[camel]`` or ``mapping[snake_case(camel)]``: Vertex accepts both spellings."""
-    if not isinstance(mapping, Mapping):
+    if not isinstance(mapping, dict):
         return default
     if camel in mapping:
         return mapping[camel]
@@ -24,7 +24,7 @@ def pick(mapping: Any, camel: str, default: Any = None) -> Any:
 
 def parts_of(content: Any) -> list[Mapping[str, Any]]:
     parts = pick(content, "parts", [])
-    return [p for p in parts if isinstance(p, Mapping)] if isinstance(parts, list) else []
+    return [p for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
 
 
 def part_text(part: Mapping[str, Any]) -> str:
@@ -70,13 +70,13 @@ def request_contents(body: Mapping[str, Any]) -> list[Any]:
     contents = pick(body, "contents") or []
     system = pick(body, "systemInstruction")
     items = list(contents) if isinstance(contents, list) else []
-    return ([system] if isinstance(system, Mapping) else []) + items
+    return ([system] if isinstance(system, dict) else []) + items
 
 
 def last_user_text(contents: list[Any]) -> str:
     """The text of the last user turn (function results rendered as ``name=json``)."""
     for content in reversed(contents):
-        if not isinstance(content, Mapping) or pick(content, "role", "user") not in ("user", None, ""):
+        if not isinstance(content, dict) or pick(content, "role", "user") not in ("user", None, ""):
             continue
         parts = parts_of(content)
         texts = [p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought")]
@@ -98,7 +98,7 @@ def declarations(tools: Any) -> list[Mapping[str, Any]]:
     found: list[Mapping[str, Any]] = []
     for tool in tools if isinstance(tools, list) else []:
         decls = pick(tool, "functionDeclarations") or []
-        found.extend(d for d in decls if isinstance(d, Mapping))
+        found.extend(d for d in decls if isinstance(d, dict))
     return found
 
 

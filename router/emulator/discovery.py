@@ -44,6 +44,7 @@ class FieldViolation:
     description: str
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a small vocabulary (field names), on the hot path
 def snake(name: str) -> str:
     return _CAMEL_BOUNDARY.sub("_", name).lower()
 
