@@ -9,7 +9,8 @@ stream its first event), the gap between two events, or the total.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -109,7 +110,7 @@ class UpstreamStream:
     def __init__(self, response: httpx.Response, attempt: _Attempt) -> None:
         self._response = response
         self._attempt = attempt
-        self._events: AsyncIterator[str] | None = None
+        self._events: AsyncGenerator[str, None] | None = None
         self.status = response.status_code
         self.headers: Mapping[str, str] = response.headers
 
@@ -126,7 +127,7 @@ class UpstreamStream:
             self._events = self._iterate()
         return self._events
 
-    async def _iterate(self) -> AsyncIterator[str]:
+    async def _iterate(self) -> AsyncGenerator[str, None]:
         decoder = SSEDecoder()
         chunks = self._response.aiter_bytes().__aiter__()
         loop = asyncio.get_running_loop()
@@ -146,8 +147,11 @@ class UpstreamStream:
 
     async def aclose(self) -> None:
         events, self._events = self._events, None
-        if events is not None and hasattr(events, "aclose"):
-            await events.aclose()
+        if events is not None:
+            # Closing from another task while the generator awaits a chunk raises RuntimeError; closing the
+            # response below ends that read anyway.
+            with contextlib.suppress(RuntimeError):
+                await events.aclose()
         await self._response.aclose()
 
     async def __aenter__(self) -> Self:
