@@ -222,10 +222,12 @@ class ClaudeStreamParser:
             block = {"type": "thinking", "thinking": "", "signature": delta.get("signature")}
             return [self._chunk({"thinking_blocks": [block]})]
         if kind == "input_json_delta":
-            owner, ordinal = self._blocks.get(index, ("tool_use", 0))
+            owner, ordinal = self._blocks.get(index, ("", -1))
             fragment = delta.get("partial_json", "")
             if owner == "json":
                 return [self._chunk({"content": fragment})] if fragment else []
+            if owner != "tool_use":
+                return []  # server-side tool input (web search): not a call the client must answer
             return [self._chunk({"tool_calls": [{"index": ordinal, "function": {"arguments": fragment}}]})]
         return []  # citations_delta and future delta kinds
 

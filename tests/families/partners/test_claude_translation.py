@@ -226,3 +226,15 @@ async def test_prepare_inlines_remote_media_without_touching_the_callers_message
     assert sent[1]["source"]["media_type"] == "application/pdf"  # from the .pdf extension
     assert sent[2]["source"]["media_type"] == "image/gif"
     assert messages[0]["content"][0]["image_url"]["url"] == "https://example.com/cat"
+
+
+def test_server_tool_input_is_not_streamed_as_a_client_tool_call() -> None:
+    request = CallRequest(kind="chat", params={"messages": HI}, stream=True)
+    parser = ClaudeStreamParser(request, target())
+    events = [
+        {"type": "message_start", "message": {"id": "msg_1", "usage": {}}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "server_tool_use", "id": "srv_1"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": "{}"}},
+    ]
+    chunks = [c for e in events for c in parser.feed(orjson.dumps(e).decode())]
+    assert all(not c.choices[0].delta.tool_calls for c in chunks)
