@@ -11,6 +11,7 @@ uncached rather than failing. Fine-tuned endpoints are never cached: a cache nam
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from typing import Any
 import orjson
 import structlog
 
+from router.errors import UpstreamError
 from router.families.base import CallContext, Target, json_request
 from router.families.gemini_messages import to_contents
 from router.families.gemini_models import GeminiTraits
@@ -28,6 +30,7 @@ from router.vertex.urls import join, resource_path
 log = structlog.get_logger("router.families.gemini")
 
 STATE_KEY = "gemini.context_caches"
+PENDING_KEY = "gemini.context_caches.pending"
 DEFAULT_TTL = 3600.0
 # Stop reusing a cache this long before it expires, so a request in flight never meets a vanished cache.
 EXPIRY_MARGIN = 60.0
@@ -109,13 +112,7 @@ async def apply_context_cache(
         return params
     model = f"projects/{target.project}/locations/{target.location}/publishers/{target.publisher}/models/{target.model}"
     digest = hashlib.sha256(orjson.dumps([model, body], option=orjson.OPT_SORT_KEYS)).hexdigest()
-    entries: dict[str, tuple[str, float]] = ctx.state.setdefault(STATE_KEY, {})
-    now = ctx.now()
-    entry = entries.get(digest)
-    if entry is None or entry[1] - EXPIRY_MARGIN <= now:
-        entry = await _create(body, model, digest, ttl, target, ctx)
-        _forget_expired(entries, now)
-        entries[digest] = entry
+    entry = await _cached_or_created(body, model, digest, ttl, target, ctx)
     name = entry[0]
     if not name:
         return params  # creation failed recently: send uncached until the remembered failure expires
@@ -125,6 +122,39 @@ async def apply_context_cache(
     return out
 
 
+async def _cached_or_created(
+    body: dict[str, Any], model: str, digest: str, ttl: float, target: Target, ctx: CallContext
+) -> tuple[str, float]:
+    """The remembered (name, expiry) for this prefix, creating it when missing or about to expire.
+
+    Concurrent requests for the same prefix share one create call (single flight per Router and event loop).
+    """
+    entries: dict[str, tuple[str, float]] = ctx.state.setdefault(STATE_KEY, {})
+    entry = entries.get(digest)
+    if entry is not None and entry[1] - EXPIRY_MARGIN > ctx.now():
+        return entry
+    pending: dict[str, asyncio.Future[tuple[str, float]]] = ctx.state.setdefault(PENDING_KEY, {})
+    loop = asyncio.get_running_loop()
+    waiting = pending.get(digest)
+    if waiting is not None and waiting.get_loop() is loop:
+        return await asyncio.shield(waiting)
+    future: asyncio.Future[tuple[str, float]] = loop.create_future()
+    pending[digest] = future
+    try:
+        entry = await _create(body, model, digest, ttl, target, ctx)
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved here, so an unawaited failure logs nothing at garbage collection
+        raise
+    finally:
+        if pending.get(digest) is future:
+            del pending[digest]
+    _forget_expired(entries, ctx.now())
+    entries[digest] = entry
+    future.set_result(entry)
+    return entry
+
+
 async def _create(
     body: dict[str, Any], model: str, digest: str, ttl: float, target: Target, ctx: CallContext
 ) -> tuple[str, float]:
@@ -132,7 +162,12 @@ async def _create(
     path = resource_path(target.project, target.location)
     url = join(path, "/cachedContents", location=target.location, api_base=target.api_base)
     started = ctx.now()
-    response = await ctx.send(json_request(url, payload))
+    try:
+        response = await ctx.send(json_request(url, payload))
+    except UpstreamError as exc:
+        # The cache is an optimisation: a failed side call sends this request uncached (remembered briefly).
+        log.warning("context_cache_create_failed", deployment=target.deployment_id, error=type(exc).__name__)
+        return "", started + EXPIRY_MARGIN * 2
     expires = started + ttl
     if response.status >= 400:
         log.warning("context_cache_create_failed", deployment=target.deployment_id, status=response.status)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import gemini_golden  # noqa: F401
 import orjson
 from structlog.testing import capture_logs
 
+from router.errors import APIConnectionError
 from router.families.base import CallContext, CallRequest, PreparedRequest, Target, UpstreamResponse
 from router.families.gemini import FAMILY
 from tests.vertex_schema import assert_valid_vertex_body
@@ -159,3 +161,33 @@ async def test_url_without_known_type_is_fetched_and_inlined_others_stay_by_refe
         {"fileData": {"mimeType": "image/jpeg", "fileUri": "https://example.com/photo.jpg"}},
         {"fileData": {"mimeType": "application/pdf", "fileUri": "https://example.com/doc"}},
     ]
+
+
+async def test_concurrent_requests_for_one_prefix_share_one_create_call() -> None:
+    up = FakeUpstream()
+    gate = asyncio.Event()
+    plain_send = up.send
+
+    async def slow_send(prepared: PreparedRequest) -> UpstreamResponse:
+        await gate.wait()
+        return await plain_send(prepared)
+
+    ctx = CallContext(send=slow_send, fetch_url=up.fetch, state=up.state, now=lambda: up.clock)
+    tasks = [asyncio.ensure_future(FAMILY.prepare(_cached_call(f"q{i}"), TARGET, ctx)) for i in range(5)]
+    await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(*tasks)
+    assert len(up.sent) == 1
+    assert {r.params["cached_content"] for r in results} == {"projects/p1/locations/us-central1/cachedContents/c1"}
+
+
+async def test_create_call_that_cannot_connect_sends_uncached() -> None:
+    up = FakeUpstream()
+
+    async def refused(prepared: PreparedRequest) -> UpstreamResponse:
+        raise APIConnectionError("refused")
+
+    ctx = CallContext(send=refused, fetch_url=up.fetch, state=up.state, now=lambda: up.clock)
+    out = await FAMILY.prepare(_cached_call(), TARGET, ctx)
+    assert "cached_content" not in out.params
+    assert [m["role"] for m in out.params["messages"]] == ["system", "user", "user"]
