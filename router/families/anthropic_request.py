@@ -31,6 +31,7 @@ import orjson
 
 from router.errors import InvalidRequestError, UnsupportedParamError
 from router.families.base import CallRequest, Target, drop_or_reject
+from router.families.media import normalize_mime
 from router.families.openai_compat_wire import GEMINI_ONLY
 
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
@@ -368,7 +369,7 @@ def _keep_cache(block: dict[str, Any], part: Any) -> dict[str, Any]:
 def media_block(url: str, *, default_kind: str = "image") -> dict[str, Any]:
     if url.startswith("data:"):
         header, _, data = url.partition(",")
-        media_type = header[5:].split(";", 1)[0] or "application/octet-stream"
+        media_type = normalize_mime(header[5:].split(";", 1)[0]) or "application/octet-stream"
         if ";base64" not in header:
             raise InvalidRequestError("Claude needs base64 data URLs (data:<type>;base64,...)", param="messages")
         kind = "document" if media_type == "application/pdf" else "image"

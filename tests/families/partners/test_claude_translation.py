@@ -238,3 +238,9 @@ def test_server_tool_input_is_not_streamed_as_a_client_tool_call() -> None:
     ]
     chunks = [c for e in events for c in parser.feed(orjson.dumps(e).decode())]
     assert all(not c.choices[0].delta.tool_calls for c in chunks)
+
+
+def test_image_jpg_alias_is_sent_as_image_jpeg() -> None:
+    content = [{"type": "image_url", "image_url": {"url": "data:image/jpg;base64,/9j/"}}]
+    sent = body({"messages": [{"role": "user", "content": content}]})
+    assert sent["messages"][0]["content"][0]["source"]["media_type"] == "image/jpeg"
