@@ -141,6 +141,11 @@ class TokenCache:
     def close(self) -> None:
         self._session.close()
 
+    async def aclose(self) -> None:
+        """Let running refreshes finish, then close the token endpoint connections."""
+        await self.drain()
+        self.close()
+
     # -- identity ------------------------------------------------------------------------------------------
 
     def _entry(self, source: CredentialSource) -> _Entry:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -177,3 +178,30 @@ async def test_metadata_server_flow_through_gce_metadata_host(
     assert token_server.authority.check_access_token(token)
     assert await cache.token(None) == token
     assert token_server.authority.token_exchanges == 1
+
+
+class _BlockingCredentials:
+    """Stands in for google-auth credentials whose refresh blocks until the event loop proves it is free."""
+
+    def __init__(self, release: threading.Event) -> None:
+        self.release = release
+        self.token: str | None = None
+        self.expiry = None
+        self.released_in_time = False
+
+    def refresh(self, request: object) -> None:
+        self.released_in_time = self.release.wait(timeout=5)
+        self.token = "ya29.blocking"
+
+
+async def test_refresh_runs_off_the_event_loop() -> None:
+    release = threading.Event()
+    creds = _BlockingCredentials(release)
+    cache = TokenCache(loader=lambda source, scopes: creds)
+    pending = asyncio.ensure_future(cache.token({"type": "service_account"}))
+    for _ in range(100):  # the loop keeps running while the refresh blocks its worker thread
+        await asyncio.sleep(0)
+    assert not pending.done()
+    release.set()
+    assert await pending == "ya29.blocking"
+    assert creds.released_in_time
