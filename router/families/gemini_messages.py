@@ -47,7 +47,7 @@ def to_contents(messages: list[Any], traits: GeminiTraits, *, fill_empty: bool =
         elif role == "assistant":
             _append(out.contents, "model", _assistant_parts(message, traits, out))
         elif role in ("tool", "function"):
-            _append(out.contents, "user", [_tool_result(message, traits, out)])
+            _append(out.contents, "user", _tool_result(message, traits, out))
         else:
             raise InvalidRequestError(f"unknown message role {role!r}", param="messages")
     if system_parts:
@@ -248,17 +248,28 @@ def _parse_args(arguments: Any) -> dict[str, Any]:
     return value
 
 
-def _tool_result(message: Mapping[str, Any], traits: GeminiTraits, out: Converted) -> dict[str, Any]:
+def _tool_result(message: Mapping[str, Any], traits: GeminiTraits, out: Converted) -> list[dict[str, Any]]:
+    """A ``functionResponse`` part; media in the result ride inside it (Gemini 3) or as sibling parts (older)."""
     call_id = message.get("tool_call_id") or ""
     name = out._names.get(call_id) or message.get("name")
     if not name:
         raise InvalidRequestError(
             f"tool message {call_id!r} answers no earlier assistant tool call (and has no 'name')", param="messages"
         )
-    response: dict[str, Any] = {"name": name, "response": _result_payload(message.get("content"))}
+    content = message.get("content")
+    media: list[dict[str, Any]] = []
+    for item in content if isinstance(content, list) else ():
+        if isinstance(item, Mapping) and item.get("type") not in ("text", "input_text", None):
+            part = _content_part(item, traits, out)
+            if part is not None:
+                media.append(part)
+    response: dict[str, Any] = {"name": name, "response": _result_payload(content)}
     if traits.function_call_ids and call_id:
         response["id"] = call_id
-    return {"functionResponse": response}
+    if media and traits.function_call_ids:
+        response["parts"] = [{k: v for k, v in part.items() if k in ("inlineData", "fileData")} for part in media]
+        return [{"functionResponse": response}]
+    return [{"functionResponse": response}, *media]
 
 
 def _result_payload(content: Any) -> dict[str, Any]:
