@@ -61,7 +61,7 @@ def deployment_id(model: str, project: str | None, location: str | None, api_bas
 class DeploymentTable:
     """Groups by ``model_name``, ``model_group_alias`` and lookup by deployment id. Immutable after build."""
 
-    def __init__(self, deployments: Iterable[DeploymentSpec], aliases: Mapping[str, str] | None = None) -> None:
+    def __init__(self, deployments: Iterable[DeploymentSpec], aliases: Mapping[str, Any] | None = None) -> None:
         self._groups: dict[str, tuple[DeploymentSpec, ...]] = {}
         self._by_id: dict[str, DeploymentSpec] = {}
         grouped: dict[str, list[DeploymentSpec]] = {}
@@ -69,7 +69,12 @@ class DeploymentTable:
             grouped.setdefault(spec.model_name, []).append(spec)
             self._by_id.setdefault(spec.id, spec)
         self._groups = {name: tuple(members) for name, members in grouped.items()}
-        self._aliases = dict(aliases or {})
+        # LiteLLM accepts ``{alias: group}`` and ``{alias: {model: group, hidden: true}}``; hiding is the
+        # caller's concern (model listings), routing only needs the target.
+        self._aliases = {
+            alias: str(target["model"]) if isinstance(target, Mapping) else str(target)
+            for alias, target in (aliases or {}).items()
+        }
         for alias, target in self._aliases.items():
             if target not in self._groups:
                 raise ValueError(f"model_group_alias {alias!r} points at unknown group {target!r}")

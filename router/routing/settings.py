@@ -127,7 +127,7 @@ class RoutingSettings:
     stream_timeout: float | None = None
     first_token_timeout: float | None = None
     max_cooldown_wait: float | None = None
-    model_group_alias: Mapping[str, str] = field(default_factory=dict)
+    model_group_alias: Mapping[str, Any] = field(default_factory=dict)  # {alias: group | {model: group, ...}}
     enable_pre_call_checks: bool = False
     redis_url: str | None = None
     redis_host: str | None = None

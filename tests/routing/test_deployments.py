@@ -60,6 +60,11 @@ def test_resolve_by_group_alias_and_deployment_id() -> None:
     assert "fast" in str(info.value)
 
 
+def test_alias_in_litellm_dict_form_with_hidden_flag() -> None:
+    table = DeploymentTable([spec(id="a")], {"secret": {"model": "g", "hidden": True}})
+    assert table.resolve("secret")[0] == "g"
+
+
 def test_alias_to_unknown_group_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown group"):
         DeploymentTable([spec()], {"x": "missing"})
