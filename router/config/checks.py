@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 from router.config.base import FallbackList
+from router.config.deployment_models import LiteLLMParams, ModelEntry
 from router.config.loaded import Deployment
-from router.config.settings_models import ConfigFile
+from router.config.router_models import RouterSettings
+from router.config.settings_models import ConfigFile, GeneralSettings, LiteLLMSettings
 from router.config.source import Path, Source
 from router.errors import ConfigProblem
 
@@ -15,16 +20,21 @@ _FALLBACK_KINDS = ("fallbacks", "context_window_fallbacks", "content_policy_fall
 
 
 class Checker:
-    def __init__(self, source: Source, file: ConfigFile, deployments: list[Deployment]) -> None:
+    """``partial``: the file did not validate as a whole; check only names, from the sections that did."""
+
+    def __init__(
+        self, source: Source, file: ConfigFile, deployments: list[Deployment], *, partial: bool = False
+    ) -> None:
         self.source = source
         self.file = file
         self.deployments = deployments
+        self.partial = partial
         self.groups = list(dict.fromkeys(e.model_name for e in file.model_list))
         self.aliases = dict(self._alias_targets())
         self.problems: list[ConfigProblem] = []
 
     def run(self) -> list[ConfigProblem]:
-        if not self.file.model_list:
+        if not self.file.model_list and not self.partial:
             self._error(("model_list",), "model_list is empty; the router would have nothing to route to")
         self._check_aliases()
         for section in ("router_settings", "litellm_settings"):
@@ -37,8 +47,9 @@ class Checker:
                 self._check_name((section, "default_fallbacks", index), name, "default fallback")
         self._check_retry_policies()
         self._check_keys()
-        self._check_duplicates()
-        self._check_orders()
+        if not self.partial:
+            self._check_duplicates()
+            self._check_orders()
         return self.problems
 
     # names ---------------------------------------------------------------------------------------------
@@ -163,3 +174,35 @@ def _find_cycle(start: str, edges: dict[str, list[str]]) -> list[str] | None:
             if nxt not in trail:
                 stack.append((nxt, [*trail, nxt]))
     return None
+
+
+def partial_file(data: Any) -> ConfigFile | None:
+    """What can be checked for names when the file as a whole is invalid: the group names written in
+    model_list and each settings section that is valid on its own (invalid ones were reported already)."""
+    if not isinstance(data, dict) or not isinstance(data.get("model_list"), list):
+        return None
+    names = [
+        e["model_name"] for e in data["model_list"] if isinstance(e, dict) and isinstance(e.get("model_name"), str)
+    ]
+    if not names:
+        return None
+    entries = [
+        ModelEntry.model_construct(model_name=n, litellm_params=LiteLLMParams.model_construct(model="")) for n in names
+    ]
+    sections: dict[str, Any] = {"model_list": entries}
+    for key, model in (
+        ("router_settings", RouterSettings),
+        ("litellm_settings", LiteLLMSettings),
+        ("general_settings", GeneralSettings),
+    ):
+        sections[key] = _valid_or_default(model, data.get(key))
+    return ConfigFile.model_construct(**sections)
+
+
+def _valid_or_default(model: type[BaseModel], raw: Any) -> Any:
+    if isinstance(raw, dict):
+        try:
+            return model.model_validate(raw)
+        except ValidationError:
+            pass
+    return model()

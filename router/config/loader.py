@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 
-from router.config.checks import Checker
+from router.config.checks import Checker, partial_file
 from router.config.credentials import CredentialInspector
 from router.config.env_refs import EnvResolver
 from router.config.loaded import Config
@@ -92,6 +92,9 @@ def _load(
     unresolved = {p.key_path for p in refs.problems}
     problems += [p for p in invalid if p.key_path not in unresolved]
     config = None if file is None else _resolve(source, file, refs, base_dir, problems)
+    partial = partial_file(source.data) if file is None else None
+    if partial is not None:
+        problems += Checker(source, partial, [], partial=True).run()
     return _finish(source, config, problems, strict)
 
 

@@ -284,3 +284,20 @@ def test_dict_configs_report_key_paths_without_positions():
     keys = {p.key_path for p in info.value.problems}
     assert keys == {"model_list[0]", "router_settings.num_retrys"}
     assert all((p.line, p.column) == (0, 0) and p.file == "<dict>" for p in info.value.problems)
+
+
+def test_fallback_typo_is_reported_together_with_schema_errors(problems_of):
+    problems = problems_of(
+        GOOD_ENTRY
+        + """
+litellm_settings:
+  num_retries: "three"
+router_settings:
+  fallbacks: [{flash: [flahs]}]
+"""
+    )
+    assert [(p.key_path, p.line) for p in problems] == [
+        ("litellm_settings.num_retries", 8),
+        ("router_settings.fallbacks[0].flash[0]", 10),
+    ]
+    assert problems[1].message == "fallback target 'flahs' is not a model group; did you mean 'flash'?"
