@@ -1,0 +1,190 @@
+"""The proxy's files, batches and fine-tuning routes, handed to the Router's ``JobsAPI``.
+
+``JobsRoutes.resolve(method, path)`` (path without ``/v1``) returns a handler or None. File ids are ``gs://``
+URIs and tuning job ids are resource names, so both contain slashes: the ASGI path is already percent-decoded,
+so ``/files/gs%3A%2F%2Fb%2Fo`` and ``/files/gs://b/o`` name the same file. Request bodies take only the
+OpenAI fields (plus ``custom_llm_provider``): a client must never choose the project, credentials or API base.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+import structlog
+
+from router.errors import InvalidRequestError
+from router.jobs.multipart import read_form
+from router.proxy.asgi import Exchange
+from router.proxy.auth import ProxyAuth
+from router.proxy.errors import NotImplementedByRouter
+from router.proxy.validation import parse_json_object
+
+Bound = Callable[[Exchange], Awaitable[None]]
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # OpenAI's own batch file limit is 200 MB
+_BATCH_FIELDS = frozenset({"input_file_id", "endpoint", "completion_window", "metadata", "model"})
+_TUNING_FIELDS = frozenset({"model", "training_file", "validation_file", "hyperparameters", "suffix"})
+_PROVIDER = "custom_llm_provider"
+
+
+@dataclass
+class JobsRoutes:
+    router: Any
+    auth: ProxyAuth | None
+    max_body_bytes: int
+    log: Any = None
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+
+    def __post_init__(self) -> None:
+        if self.log is None:
+            self.log = structlog.get_logger("router.proxy.jobs")
+
+    def resolve(self, method: str, path: str) -> tuple[str, Bound] | None:
+        """(metrics label, handler) for a jobs route, else None."""
+        path = _repair(path)
+        if path == "/files":
+            return ("/files", self.create_file) if method == "POST" else None
+        if path.startswith("/files/"):
+            return self._file_route(method, path[len("/files/") :])
+        if path.startswith("/batches"):
+            return self._batch_route(method, path[len("/batches") :])
+        if path.startswith("/fine_tuning/jobs"):
+            return self._tuning_route(method, path[len("/fine_tuning/jobs") :])
+        return None
+
+    def _file_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
+        if method == "GET" and rest.endswith("/content"):
+            file_id = rest[: -len("/content")]
+            return "/files/{id}/content", lambda ex: self.file_content(ex, file_id)
+        if method == "GET":
+            return "/files/{id}", lambda ex: self._answer(ex, self._jobs().afile_retrieve(rest))
+        if method == "DELETE":
+            return "/files/{id}", lambda ex: self._answer(ex, self._jobs().afile_delete(rest))
+        return None
+
+    def _batch_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
+        if rest in ("", "/"):
+            if method == "POST":
+                return "/batches", self.create_batch
+            return ("/batches", self.list_batches) if method == "GET" else None
+        batch_id = rest.strip("/")
+        if batch_id.endswith("/cancel") and method == "POST":
+            target = batch_id[: -len("/cancel")]
+            return "/batches/{id}/cancel", lambda ex: self._answer(ex, self._jobs().acancel_batch(target))
+        if method == "GET":
+            return "/batches/{id}", lambda ex: self._answer(ex, self._jobs().aretrieve_batch(batch_id))
+        return None
+
+    def _tuning_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
+        if rest in ("", "/"):
+            if method == "POST":
+                return "/fine_tuning/jobs", self.create_tuning_job
+            return ("/fine_tuning/jobs", self.list_tuning_jobs) if method == "GET" else None
+        job_id = rest.strip("/")
+        if job_id.endswith("/cancel") and method == "POST":
+            target = job_id[: -len("/cancel")]
+            label = "/fine_tuning/jobs/{id}/cancel"
+            return label, lambda ex: self._answer(ex, self._jobs().acancel_fine_tuning_job(target))
+        if method == "GET":
+            return "/fine_tuning/jobs/{id}", lambda ex: self._answer(ex, self._jobs().aretrieve_fine_tuning_job(job_id))
+        return None
+
+    # ------------------------------------------------------------------ handlers
+
+    async def create_file(self, ex: Exchange) -> None:
+        self._authenticate(ex)
+        content_type = ex.headers.get(b"content-type", b"").decode("latin-1")
+        form = await read_form(ex.receive, content_type, self.max_upload_bytes)
+        try:
+            if "file" not in form.files:
+                raise InvalidRequestError("the upload has no 'file' part", param="file")
+            purpose = form.fields.get("purpose") or "batch"
+            provider = form.fields.get(_PROVIDER) or "vertex_ai"
+            filename, stream = form.files["file"]
+            result = await self._timed(
+                ex, self._jobs().acreate_file((filename, stream), purpose=purpose, custom_llm_provider=provider)
+            )
+        finally:
+            form.close()
+        await ex.respond_json(200, orjson.dumps(result.to_json()))
+
+    async def file_content(self, ex: Exchange, file_id: str) -> None:
+        self._authenticate(ex)
+        chunks = self._jobs().aiter_file_content(file_id)
+        first = await anext(chunks, b"")  # errors (404, wrong bucket) surface before the status line
+        await ex.start(200, [(b"content-type", b"application/octet-stream")])
+        try:
+            await ex.send({"type": "http.response.body", "body": first, "more_body": True})
+            async for chunk in chunks:
+                await ex.send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            await ex.send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def create_batch(self, ex: Exchange) -> None:
+        data = await self._body(ex, _BATCH_FIELDS)
+        await self._answer(ex, self._jobs().acreate_batch(**data), authenticated=True)
+
+    async def list_batches(self, ex: Exchange) -> None:
+        after, limit = _paging(ex.query)
+        await self._answer(ex, self._jobs().alist_batches(after=after, limit=limit))
+
+    async def create_tuning_job(self, ex: Exchange) -> None:
+        data = await self._body(ex, _TUNING_FIELDS)
+        await self._answer(ex, self._jobs().acreate_fine_tuning_job(**data), authenticated=True)
+
+    async def list_tuning_jobs(self, ex: Exchange) -> None:
+        after, limit = _paging(ex.query)
+        await self._answer(ex, self._jobs().alist_fine_tuning_jobs(after=after, limit=limit))
+
+    # ------------------------------------------------------------------ shared steps
+
+    def _jobs(self) -> Any:
+        if not hasattr(self.router, "acreate_batch"):
+            raise NotImplementedByRouter("Files, batches and fine-tuning are not available in this build.")
+        return self.router
+
+    def _authenticate(self, ex: Exchange) -> None:
+        if self.auth is not None:
+            self.auth.authenticate(ex.headers)
+
+    async def _body(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
+        self._authenticate(ex)
+        data = parse_json_object(await ex.read_body(self.max_body_bytes))
+        provider = data.pop(_PROVIDER, None)
+        if provider not in (None, "vertex_ai", "vertex", "vertex_ai_beta"):
+            raise InvalidRequestError(f"{_PROVIDER} {provider!r} is not served here", param=_PROVIDER)
+        unknown = sorted(k for k, v in data.items() if k not in allowed and v is not None)
+        if unknown:
+            raise InvalidRequestError(f"unsupported field(s): {', '.join(unknown)}", param=unknown[0])
+        return {k: v for k, v in data.items() if v is not None}
+
+    async def _answer(self, ex: Exchange, call: Awaitable[Any], *, authenticated: bool = False) -> None:
+        if not authenticated:
+            self._authenticate(ex)
+        result = await self._timed(ex, call)
+        await ex.respond_json(200, orjson.dumps(result.to_json()))
+
+    async def _timed(self, ex: Exchange, call: Awaitable[Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return await call
+        finally:
+            ex.router_seconds = time.perf_counter() - started
+
+
+def _repair(path: str) -> str:
+    """Some clients and servers collapse ``gs://`` in a decoded path to ``gs:/``."""
+    return path.replace("/gs:/", "/gs://", 1) if "/gs:/" in path and "/gs://" not in path else path
+
+
+def _paging(query: bytes) -> tuple[str | None, int | None]:
+    params: Mapping[str, list[str]] = parse_qs(query.decode("latin-1"))
+    after = params.get("after", [None])[0]
+    limit = params.get("limit", [None])[0]
+    if limit is not None and not limit.isdigit():
+        raise InvalidRequestError("limit must be a positive integer", param="limit")
+    return after, int(limit) if limit else None
