@@ -53,6 +53,7 @@ def _config(app: EmulatorApp, **extra: Any) -> uvicorn.Config:
         loop="uvloop",
         ws="none",
         lifespan="off",
+        log_config=None,  # leave logging to the process (the CLI configures structlog); uvicorn's would override it
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=1,
