@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,12 @@ class Config:
             return name
         alias = self.aliases.get(name)
         return alias.model if alias else None
+
+    def env(self, name: str, environ: Mapping[str, str] | None = None) -> str | None:
+        """An environment variable as this config sees it: the process environment, else the file's
+        ``environment_variables`` default (the loader never writes os.environ)."""
+        found = (os.environ if environ is None else environ).get(name)
+        return found if found is not None else self.environment_variables.get(name)
 
     def regions(self) -> list[str]:
         return sorted({d.location for d in self.model_list})

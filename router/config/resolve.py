@@ -103,7 +103,8 @@ class Resolver:
         location = self._location(location, (*path, "vertex_location"))
         if facts is None or project is None or location is None:
             return None
-        return VertexTarget(project, location, facts.value, account.gcs_bucket_name, self.source.value_pos(path))
+        bucket = account.gcs_bucket_name or self.env.gcs_bucket_name
+        return VertexTarget(project, location, facts.value, bucket, self.source.value_pos(path))
 
     def _written(self, base: Path, what: str) -> Path:
         """The path of the key the user actually wrote (LiteLLM spelling or ours)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from router.config.base import ConfigModel, FallbackList, NonNegInt, PosFloat, PosInt, SafetySetting
 from router.config.deployment_models import Credentials, ModelEntry
@@ -109,7 +111,24 @@ class ConfigFile(ConfigModel):
     files_settings: list[VertexAccount] | None = Field(default=None, description="Accounts for files and batches.")
 
 
+_ENV_REF = {"type": "string", "pattern": "^os\\.environ/[A-Za-z_][A-Za-z0-9_]*$"}
+
+
+class _EnvRefSchema(GenerateJsonSchema):
+    """Numbers and booleans may also be written as ``os.environ/NAME`` (converted at load), so editors must
+    not flag those; strings already accept it."""
+
+    def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().int_schema(schema), _ENV_REF]}
+
+    def float_schema(self, schema: core_schema.FloatSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().float_schema(schema), _ENV_REF]}
+
+    def bool_schema(self, schema: core_schema.BoolSchema) -> JsonSchemaValue:
+        return {"anyOf": [super().bool_schema(schema), _ENV_REF]}
+
+
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema of a config file (what ``vertex-router schema`` prints)."""
-    schema = ConfigFile.model_json_schema()
+    schema = ConfigFile.model_json_schema(schema_generator=_EnvRefSchema)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

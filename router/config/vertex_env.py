@@ -34,6 +34,9 @@ class VertexEnv(BaseSettings):
         validation_alias=AliasChoices("VERTEXAI_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"),
         description="Credentials file (or JSON) for deployments that name none.",
     )
+    gcs_bucket_name: str | None = Field(
+        default=None, validation_alias="GCS_BUCKET_NAME", description="Bucket for files and batches."
+    )
     default_project: str | None = Field(
         default=None, validation_alias="DEFAULT_VERTEXAI_PROJECT", description="default_vertex_config project."
     )

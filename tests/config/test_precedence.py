@@ -187,3 +187,19 @@ def test_default_vertex_config_reads_default_env_names(load):
         "passthrough",
         "europe-west4",
     )
+
+
+def test_files_bucket_comes_from_settings_else_gcs_bucket_name(load):
+    text = _text(
+        "      vertex_project: p",
+        "files_settings:\n  - vertex_project: p\n  - {vertex_project: p, gcs_bucket_name: own}",
+    )
+    config = load(text, environ={"GCS_BUCKET_NAME": "shared-bucket/prefix"})
+    assert [t.gcs_bucket_name for t in config.files_settings] == ["shared-bucket/prefix", "own"]
+
+
+def test_config_env_reads_process_environment_then_file_defaults(load):
+    config = load(_text("      vertex_project: p", "environment_variables:\n  GCS_BUCKET_NAME: from-file"))
+    assert config.env("GCS_BUCKET_NAME", environ={}) == "from-file"
+    assert config.env("GCS_BUCKET_NAME", environ={"GCS_BUCKET_NAME": "deploy"}) == "deploy"
+    assert config.env("NOPE", environ={}) is None

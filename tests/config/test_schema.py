@@ -43,3 +43,13 @@ def test_readme_reference_matches_the_models():
     assert readme[start:end] == markdown_reference(), (
         "README reference is stale: replace it with `vertex-router schema --format markdown`"
     )
+
+
+def test_schema_lets_numbers_come_from_the_environment_but_not_from_quoted_strings():
+    validator = jsonschema.Draft202012Validator(orjson.loads(SCHEMA_FILE.read_bytes()))
+
+    def entry(**params: object) -> dict[str, object]:
+        return {"model_list": [{"model_name": "a", "litellm_params": {"model": "vertex_ai/x", **params}}]}
+
+    assert list(validator.iter_errors(entry(rpm="os.environ/RPM", drop_params="os.environ/DROP"))) == []
+    assert list(validator.iter_errors(entry(rpm="3")))
