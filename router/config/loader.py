@@ -88,13 +88,15 @@ def _load(
     refs = EnvResolver(source, os.environ if environ is None else environ)
     refs.run()
     problems += refs.problems
-    file, invalid = validate_file(source, refs.resolved)
+    file, later = validate_file(source, refs.resolved)
+    config = None
+    if file is not None:
+        config = _resolve(source, file, refs, base_dir, later)
+    elif (partial := partial_file(source.data)) is not None:
+        later += Checker(source, partial, [], partial=True).run()
+    # A value left as "os.environ/NAME" was already reported; whatever later stages say about it is noise.
     unresolved = {p.key_path for p in refs.problems}
-    problems += [p for p in invalid if p.key_path not in unresolved]
-    config = None if file is None else _resolve(source, file, refs, base_dir, problems)
-    partial = partial_file(source.data) if file is None else None
-    if partial is not None:
-        problems += Checker(source, partial, [], partial=True).run()
+    problems += [p for p in later if p.key_path not in unresolved]
     return _finish(source, config, problems, strict)
 
 

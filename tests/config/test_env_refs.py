@@ -78,3 +78,9 @@ def test_malformed_credentials_json_from_environment_names_no_content(problems_o
     problem = only_error(problems_of(text, environ={"SA_JSON": '{"private_key": "sec', "FLASH_RPM": "1", "DROP": "0"}))
     assert problem.message.startswith("the credentials JSON string is not valid JSON")
     assert "sec" not in problem.message
+
+
+def test_unresolved_credentials_reference_is_not_also_checked_as_a_path(problems_of):
+    text = BASE.replace("rpm: os.environ/FLASH_RPM", "vertex_credentials: os.environ/SA_FILE")
+    problems = problems_of(text, environ={"GCP_PROJECT": "p", "DROP": "1"})
+    assert [p.message.split(" (")[0] for p in problems] == ["environment variable SA_FILE is not set"]
