@@ -50,6 +50,7 @@ async def test_send_adds_bearer_token_and_returns_status_headers_body() -> None:
     assert response.body == b'{"error": {"code": 429}}'
     assert seen[0].headers["authorization"] == "Bearer ya29.t"
     assert seen[0].headers["content-type"] == "application/json"
+    assert seen[0].headers["user-agent"].startswith("vertex-router/")
     assert seen[0].content == b'{"a":1}'
     assert str(seen[0].url) == URL + ":generateContent"
 
