@@ -56,7 +56,17 @@ BASE_PARAMS = frozenset(
 THINKING_PARAMS = frozenset({"reasoning_effort", "thinking"})
 # Accepted and ignored (no Vertex equivalent, and OpenAI clients send them routinely) or handled elsewhere.
 ALWAYS_OK = frozenset(
-    {"model", "messages", "stream", "stream_options", "user", "parallel_tool_calls", "extra_headers", "extra_body"}
+    {
+        "model",
+        "messages",
+        "stream",
+        "stream_options",
+        "user",
+        "parallel_tool_calls",
+        "extra_headers",
+        "extra_body",
+        "drop_params",
+    }
 )
 
 _BUDGETS = {"minimal": 128, "low": 1024, "medium": 2048, "high": 4096}
@@ -82,12 +92,14 @@ def flatten_extra_body(params: dict[str, Any]) -> dict[str, Any]:
 def filter_params(params: Mapping[str, Any], allowed: frozenset[str], target: Target) -> dict[str, Any]:
     """Drop or reject params Gemini cannot express; returns the params to translate."""
     kept: dict[str, Any] = {}
+    # LiteLLM callers also switch dropping on per call (``drop_params=True``).
+    drop = target.drop_params or params.get("drop_params") is True
     for key, value in params.items():
         if key in allowed or key in ALWAYS_OK:
             kept[key] = value
         elif value is None:
             continue
-        elif target.drop_params:
+        elif drop:
             log.info("param_dropped", param=key, family="gemini", deployment=target.deployment_id)
         else:
             raise UnsupportedParamError(key, "gemini")
@@ -207,7 +219,13 @@ def labels(value: Any) -> dict[str, str] | None:
 
 
 class ResponseFormat:
-    """What ``response_format`` asks for: a JSON mime type, a schema, client-side validation."""
+    """What ``response_format`` asks for: a JSON mime type, a schema, client-side validation.
+
+    Schemas go out as ``responseSchema`` (Vertex's OpenAPI subset, converted like tool parameters, with
+    ``propertyOrdering``) for every model that takes one (1.5 and newer): it is the field every schema-capable
+    Gemini on Vertex accepts, where ``responseJsonSchema`` is newer-model-only. Gemini 1.0 gets the schema as an
+    instruction appended to the last user turn. A pydantic model class is accepted in place of the dict.
+    """
 
     __slots__ = ("enforce", "json", "schema")
 
@@ -215,6 +233,9 @@ class ResponseFormat:
         self.json = False
         self.schema: dict[str, Any] | None = None
         self.enforce = False
+        if isinstance(value, type) and hasattr(value, "model_json_schema"):
+            self.json, self.schema = True, value.model_json_schema()
+            return
         if not isinstance(value, Mapping):
             return
         kind = value.get("type")

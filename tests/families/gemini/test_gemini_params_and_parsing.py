@@ -144,3 +144,19 @@ def test_error_inside_200_stream_is_detected_by_the_helper_and_raised_by_the_par
     parser = FAMILY.stream_parser(CallRequest("chat", {}, stream=True), FLASH)
     with pytest.raises(RateLimitError):
         parser.feed(event)
+
+
+def test_per_call_drop_params_drops_and_is_not_sent() -> None:
+    body = _body({"logit_bias": {"5": 1}, "drop_params": True})
+    assert body == {"contents": [{"role": "user", "parts": [{"text": "q"}]}]}
+
+
+def test_pydantic_class_as_response_format_becomes_a_schema() -> None:
+    from pydantic import BaseModel
+
+    class Recipe(BaseModel):
+        recipe_name: str
+
+    config = _body({"response_format": Recipe})["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    assert config["responseSchema"]["properties"] == {"recipe_name": {"type": "STRING", "title": "Recipe Name"}}
