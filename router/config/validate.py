@@ -36,26 +36,45 @@ def validate_file(source: Source, from_env: set[Path]) -> tuple[ConfigFile | Non
 def _problems(source: Source, errors: list[ErrorDetails], from_env: set[Path]) -> list[ConfigProblem]:
     grouped: dict[tuple[Path, bool], list[ErrorDetails]] = {}
     for error in errors:
-        path, complete = _data_path(source.data, error["loc"])
+        path, complete = _data_path(source.data, error["loc"], missing=error["type"] == "missing")
         grouped.setdefault((path, complete), []).append(error)
-    problems = []
-    for (path, complete), group in grouped.items():
-        problems.append(_problem(source, path, complete, group, from_env))
-    return problems
+    keep = {key: group for key, group in grouped.items() if not _superseded(key, group, grouped)}
+    return [_problem(source, path, complete, group, from_env) for (path, complete), group in keep.items()]
 
 
-def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, bool]:
+def _superseded(
+    key: tuple[Path, bool], group: list[ErrorDetails], grouped: dict[tuple[Path, bool], list[ErrorDetails]]
+) -> bool:
+    """Noise a more precise error explains: a union member's type mismatch when another member got further
+    (``{model: a, hiden: true}`` is "not a string" only because it is a mapping with a typo), and a missing
+    key whose misspelling is reported as an unknown key next to it."""
+    path, complete = key
+    if not complete:
+        parent, wanted = path[:-1], str(path[-1])
+        return any(
+            p[:-1] == parent and g[0]["type"] == "extra_forbidden" and wanted in _suggestions(p)
+            for (p, _), g in grouped.items()
+        )
+    if all(str(e["type"]).endswith("_type") for e in group):
+        return any(len(p) > len(path) and p[: len(path)] == path for (p, _) in grouped)
+    return False
+
+
+def _suggestions(path: Path) -> list[str]:
+    return difflib.get_close_matches(str(path[-1]), known_keys(ConfigFile, path[:-1]), n=1, cutoff=0.6)
+
+
+def _data_path(data: Any, loc: tuple[int | str, ...], *, missing: bool) -> tuple[Path, bool]:
     """Map pydantic's loc (which includes union member tags) onto keys and indices present in the data.
-    ``complete`` is False when the last element names a key that is missing."""
+    ``complete`` is False for a missing key: the path then ends with that key."""
     path: list[str | int] = []
     node = data
-    last = len(loc) - 1
-    for index, elem in enumerate(loc):
+    for elem in loc:
         if _has(node, elem):
             path.append(elem)
             node = node[elem]
-        elif isinstance(node, dict) and isinstance(elem, str) and index == last:
-            return (*path, elem), False
+    if missing and isinstance(loc[-1], str) and isinstance(node, dict) and loc[-1] not in node:
+        return (*path, loc[-1]), False
     return tuple(path), True
 
 
@@ -135,7 +154,8 @@ def _unknown_key(path: Path) -> str:
     key = str(path[-1])
     parent = path[:-1]
     message = f"unknown key {key!r}"
-    hint = _did_you_mean(key, known_keys(ConfigFile, parent))
+    close = _suggestions(path)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
     if hint:
         return message + hint
     home = _other_section(key, parent)

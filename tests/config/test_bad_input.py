@@ -301,3 +301,25 @@ router_settings:
         ("router_settings.fallbacks[0].flash[0]", 10),
     ]
     assert problems[1].message == "fallback target 'flahs' is not a model group; did you mean 'flash'?"
+
+
+def test_misspelled_required_key_is_one_error_not_two(problems_of):
+    problem = only_error(
+        problems_of(
+            GOOD_ENTRY
+            + """      safety_settings:
+        - {categroy: HARM_CATEGORY_HARASSMENT, threshold: BLOCK_NONE}
+"""
+        )
+    )
+    assert problem.key_path == "model_list[0].litellm_params.safety_settings[0].categroy"
+    assert problem.message == "unknown key 'categroy'; did you mean 'category'?"
+    assert (problem.line, problem.column) == (7, 12)
+
+
+def test_typo_inside_a_union_mapping_is_reported_once(problems_of):
+    problem = only_error(
+        problems_of(GOOD_ENTRY + "router_settings:\n  model_group_alias:\n    gpt: {model: flash, hiden: true}\n")
+    )
+    assert problem.key_path == "router_settings.model_group_alias.gpt.hiden"
+    assert problem.message == "unknown key 'hiden'; did you mean 'hidden'?"
