@@ -39,9 +39,12 @@ if TYPE_CHECKING:
 log = structlog.get_logger("router.jobs")
 
 FILES_DIR = "vertex-router-files"
-SPOOL_BYTES = 8 * 1024 * 1024  # converted batch input stays in memory up to this size, then goes to disk
+SPOOL_BYTES = 1024 * 1024  # converted batch input stays in memory up to this size, then goes to disk
 _JOB_DEADLINES = Deadlines(connect=10.0, first_byte=120.0, chunk_gap=120.0, total=600.0)
 _JOB_ID = re.compile(r"^[0-9]{1,32}$")
+_JOB_NAME = re.compile(
+    r"^projects/[a-z0-9-]{1,63}/locations/[a-z0-9-]{1,63}/(batchPredictionJobs|tuningJobs)/[0-9]{1,32}$"
+)
 _TUNING_NAME = re.compile(r"^projects/([a-z0-9-]{1,63})/locations/([a-z0-9-]{1,63})/tuningJobs/([0-9]{1,32})$")
 _PROVIDERS = frozenset({"vertex_ai", "vertex", "vertex_ai_beta"})
 
@@ -379,7 +382,9 @@ def _file_object(resource: Mapping[str, Any], purpose: FilePurpose) -> FileObjec
 
 
 def _job_id(value: str, *, param: str = "batch_id") -> str:
-    job_id = str(value or "").rsplit("/", 1)[-1]
+    """The numeric id, from the id itself or a full ``projects/.../batchPredictionJobs/N`` name."""
+    text = str(value or "")
+    job_id = text.rsplit("/", 1)[-1] if _JOB_NAME.match(text) else text
     if not _JOB_ID.match(job_id):
         raise InvalidRequestError(f"{param} must be a Vertex job id (digits), got {value!r}", param=param)
     return job_id
