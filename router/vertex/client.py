@@ -23,6 +23,7 @@ from router.families.base import PreparedRequest, UpstreamResponse
 from router.vertex.sse import SSEDecoder
 
 USER_AGENT = "vertex-router/0.1"
+MAX_CACHED_URLS = 1024
 DEFAULT_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=256, keepalive_expiry=60.0)
 
 
@@ -56,6 +57,7 @@ class VertexClient:
         timeouts: Deadlines | None = None,
     ) -> None:
         self._timeouts = timeouts or Deadlines()
+        self._urls: dict[str, httpx.URL] = {}
         self._transport = transport if transport is not None else default_transport(limits)
         # Vertex calls go straight to the transport: AsyncClient's cookie, auth, redirect and hook layers cost
         # ~70 µs a call (benchmarks/transports.py) and do nothing for us. The client shares the transport (and
@@ -66,6 +68,15 @@ class VertexClient:
             follow_redirects=False,
         )
 
+    def _url(self, url: str) -> httpx.URL:
+        """Parsed URLs, cached: a deployment sends to the same few URLs, and parsing one costs tens of µs."""
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= MAX_CACHED_URLS:
+                self._urls.clear()
+            parsed = self._urls[url] = httpx.URL(url)
+        return parsed
+
     @property
     def http(self) -> httpx.AsyncClient:
         """The shared client (for the guarded URL fetcher and side calls)."""
@@ -75,7 +86,7 @@ class VertexClient:
         self, req: PreparedRequest, *, token: str | None, timeouts: Deadlines | None = None
     ) -> UpstreamResponse:
         """Send and read the whole body. Any status is returned; only transport failures raise."""
-        attempt = _Attempt(req, timeouts or self._timeouts)
+        attempt = _Attempt(req, self._url(req.url), timeouts or self._timeouts)
         response = await attempt.open(self._transport, token)
         try:
             body = await attempt.read_all(response)
@@ -87,7 +98,7 @@ class VertexClient:
         self, req: PreparedRequest, *, token: str | None, timeouts: Deadlines | None = None
     ) -> UpstreamStream:
         """Send and return once the response headers arrived; the body is read through the stream."""
-        attempt = _Attempt(req, timeouts or self._timeouts)
+        attempt = _Attempt(req, self._url(req.url), timeouts or self._timeouts)
         response = await attempt.open(self._transport, token)
         return UpstreamStream(response, attempt)
 
@@ -171,19 +182,23 @@ class UpstreamStream:
 class _Attempt:
     """The clock of one attempt: absolute deadlines on the loop's clock, and the error mapping."""
 
-    def __init__(self, req: PreparedRequest, deadlines: Deadlines) -> None:
+    def __init__(self, req: PreparedRequest, url: httpx.URL, deadlines: Deadlines) -> None:
         self.req = req
+        self.url = url
         self.deadlines = deadlines
-        self.describe = f"{req.method} {req.url.split('?', 1)[0]}"
         start = asyncio.get_running_loop().time()
         self.total_at = start + deadlines.total
         self.first_byte_at = start + deadlines.first_byte
+
+    @property
+    def describe(self) -> str:
+        return f"{self.req.method} {self.req.url.split('?', 1)[0]}"
 
     async def open(self, transport: httpx.AsyncBaseTransport, token: str | None) -> httpx.Response:
         headers = {"user-agent": USER_AGENT, **self.req.headers}
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
-        request = httpx.Request(self.req.method, self.req.url, headers=headers, content=self.req.body)
+        request = httpx.Request(self.req.method, self.url, headers=headers, content=self.req.body)
         # Only the connect phase is left to the transport; it is the one phase asyncio cannot name.
         request.extensions["timeout"] = {"connect": self.deadlines.connect, "read": None, "write": None, "pool": None}
         at, phase = self._bound(self.first_byte_at, "first_byte")
