@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from router.errors import (
@@ -36,7 +36,7 @@ from router.routing.plan import RequestPlan, Step, as_upstream
 from router.routing.policy import same_deployment_retry_ok
 from router.routing.report import AttemptInfo, AttemptRecord, ExecutionReport
 from router.routing.settings import RoutingSettings
-from router.routing.state import StateStore
+from router.routing.state import DeploymentState, StateStore
 from router.routing.store_factory import store_from_settings
 
 T = TypeVar("T")
@@ -107,6 +107,19 @@ class RoutingEngine:
         merge_shared(out, states, self._stats, now)
         return out
 
+    async def record_failure(self, deployment_id: str, error: RouterError) -> None:
+        """Record a failure that happened outside ``execute`` (a stream that broke after its first token) through
+        the same path as any attempt: counters, cooldown, events. A MidStreamError counts as its cause."""
+        spec = self._table.by_id(deployment_id)
+        if spec is None:
+            return
+        cause = getattr(error, "cause", None)
+        if isinstance(error, MidStreamError) and isinstance(cause, RouterError):
+            error = cause
+        now = self._clock()
+        info = AttemptInfo(0, spec.model_name, spec.id, True, now, now, 0.0, None, clock=self._clock)
+        await self._outcomes.failure(Pick(spec, DeploymentState(), False, False), info, error, 0.0, now)
+
     async def aclose(self) -> None:
         await self._store.aclose()
 
@@ -122,16 +135,19 @@ class RoutingEngine:
         deadline: float | None = None,
         timeout: float | None = None,
         num_retries: int | None = None,
+        exclude: Collection[str] = (),
     ) -> tuple[T, ExecutionReport]:
         """Run ``call(deployment, info)`` under one plan. ``deadline`` is absolute (engine clock); else ``timeout``
         (seconds) or the router ``timeout`` from now. ``tokens`` is the request's token estimate (tpm limits);
-        ``num_retries`` overrides the configured retry allowance for this request."""
+        ``num_retries`` overrides the configured retry allowance for this request; ``exclude`` names deployment
+        ids this request must not use (e.g. the one whose stream just broke)."""
         timer = _Timer()
         group, members = self._table.resolve(model)
         now = self._clock()
         if deadline is None:
             deadline = now + (timeout if timeout is not None else self._settings.timeout)
         plan = RequestPlan(self._settings, self._table, model, group, members, num_retries)
+        plan.excluded.update(exclude)
         retry = False
         while True:
             group_before = plan.group

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -87,21 +87,27 @@ class RedisStore:
         password: str | None = None,
         db: int = 0,
         prefix: str = "vr:",
-        timeout: float = 0.5,
+        timeout: float = 1.0,
+        max_connections: int = 64,
     ) -> RedisStore:
-        """A client that fails fast (short timeouts, no client-side retries): when Redis is away the resilient
-        wrapper serves from local state instead of stalling requests."""
+        """A client that fails fast (short timeouts, no client-side retries: when Redis is away the resilient
+        wrapper serves from local state instead of stalling requests) over a bounded pool (a burst of requests
+        queues for a connection instead of opening hundreds)."""
         options: dict[str, Any] = {
             "socket_timeout": timeout,
             "socket_connect_timeout": timeout,
             "retry": Retry(NoBackoff(), 0),
             "decode_responses": True,
+            "max_connections": max_connections,
+            "timeout": timeout,  # wait for a free pooled connection
         }
         if url:
-            client = Redis.from_url(url, **options)
+            pool = BlockingConnectionPool.from_url(url, **options)
         else:
-            client = Redis(host=host or "localhost", port=port or 6379, password=password, db=db, **options)
-        return cls(client, prefix=prefix)
+            pool = BlockingConnectionPool(
+                host=host or "localhost", port=port or 6379, password=password, db=db, **options
+            )
+        return cls(Redis(connection_pool=pool), prefix=prefix)
 
     # key names ------------------------------------------------------------------------------------------
 
@@ -189,7 +195,7 @@ class RedisStore:
         await self._add(keys=[self._k("busy", dep_id)], args=[delta, INFLIGHT_TTL_MS])
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
 
 
 def _float(value: Any) -> float | None:

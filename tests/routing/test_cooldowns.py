@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 from router.errors import (
     BadRequestError,
     InternalServerError,
+    MidStreamError,
     NoDeploymentAvailableError,
     PermissionDeniedError,
     RateLimitError,
@@ -228,3 +229,24 @@ async def test_stream_that_stays_silent_before_the_first_token_fails_over(h: Har
     assert h.upstream.count("A") >= 1
     assert all(i.first_token_timeout == 2.0 for i in h.upstream.infos)
     assert h.sleep.calls == []
+
+
+async def test_record_failure_outside_execute_counts_toward_cooldown(h: Harness) -> None:
+    engine = h.engine([dep("g", "A"), dep("g", "B")], allowed_fails=1)
+    cause = InternalServerError("stream broke", upstream_status=500)
+    await engine.record_failure("A", MidStreamError("cut", received="partial", cause=cause))
+    assert engine.health()["A"]["healthy"]
+    with capture_logs() as logs:
+        await engine.record_failure("A", cause)
+    assert not engine.health()["A"]["healthy"]
+    assert [e["reason"] for e in logs if e["event"] == "deployment_cooled_down"] == ["allowed_fails_exceeded"]
+    await engine.record_failure("unknown-id", cause)  # ignored
+
+
+async def test_execute_can_exclude_deployments(h: Harness) -> None:
+    engine = h.engine([dep("g", "A"), dep("g", "B")])
+    for _ in range(10):
+        result, _ = await engine.execute("g", h.upstream, exclude={"A"})
+        assert result == "ok:B"
+    with pytest.raises(NoDeploymentAvailableError):
+        await engine.execute("g", h.upstream, exclude={"A", "B"})

@@ -34,7 +34,7 @@ async def redis_url(redis_server: RedisServer) -> AsyncIterator[str]:
 
 def shared_engine(h: Harness, url: str, deps: list[DeploymentSpec], seed: int, **settings: object) -> RoutingEngine:
     """Each engine gets its own client and connection pool, as a separate process would."""
-    return h.engine(deps, seed=seed, store=RedisStore.connect(url=url), **settings)
+    return h.engine(deps, seed=seed, store=RedisStore.connect(url=url, timeout=5), **settings)
 
 
 async def test_two_engines_share_cooldowns_and_the_single_probe(h: Harness, redis_url: str) -> None:
@@ -92,6 +92,8 @@ async def test_two_engines_share_rpm_under_200_concurrent(h: Harness, redis_url:
     )
     served = Counter(r[0] for r in results if isinstance(r, tuple))
     assert served == {"A": 30, "B": 45}
+    others = [r for r in results if not isinstance(r, tuple | NoDeploymentAvailableError)]
+    assert others == []
     assert sum(isinstance(r, NoDeploymentAvailableError) for r in results) == 125
     for engine in engines:
         await engine.aclose()
