@@ -16,19 +16,24 @@ from typing import Any
 from router.errors import InvalidRequestError
 from router.families.gemini_schema import to_vertex_schema
 
-# Built-in tool spelling (either case) → (wire name, fields Vertex accepts; None = pass every field).
-_BUILTINS: dict[str, tuple[str, frozenset[str] | None]] = {}
-for _wire, _fields in (
-    ("googleSearch", frozenset({"excludeDomains", "blockingConfidence", "searchTypes"})),
-    ("enterpriseWebSearch", frozenset({"excludeDomains", "blockingConfidence"})),
-    ("googleSearchRetrieval", frozenset({"dynamicRetrievalConfig"})),
-    ("codeExecution", frozenset()),
-    ("urlContext", frozenset()),
-    ("googleMaps", frozenset({"enableWidget", "groundingTypes"})),
-    ("retrieval", None),
-):
-    _BUILTINS[_wire] = (_wire, _fields)
-    _BUILTINS["".join("_" + c.lower() if c.isupper() else c for c in _wire)] = (_wire, _fields)
+# Built-in tools by wire name → the fields Vertex accepts on them (None = pass every field).
+_BUILTIN_FIELDS: dict[str, frozenset[str] | None] = {
+    "googleSearch": frozenset({"excludeDomains", "blockingConfidence", "searchTypes"}),
+    "enterpriseWebSearch": frozenset({"excludeDomains", "blockingConfidence"}),
+    "googleSearchRetrieval": frozenset({"dynamicRetrievalConfig"}),
+    "codeExecution": frozenset(),
+    "urlContext": frozenset(),
+    "googleMaps": frozenset({"enableWidget", "groundingTypes"}),
+    "retrieval": None,
+}
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+# Either spelling (``googleSearch`` / ``google_search``) → (wire name, accepted fields).
+_BUILTINS = {spelling: (wire, fields) for wire, fields in _BUILTIN_FIELDS.items() for spelling in (wire, _snake(wire))}
 # OpenAI's hosted web search maps onto Google Search grounding.
 _OPENAI_SEARCH = frozenset({"web_search", "web_search_preview"})
 
