@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-import httpx
 import orjson
 import structlog
 
@@ -20,31 +19,32 @@ from router.emulator import anthropic, gemini, openai_compat, predict
 from router.emulator.caches import CacheStore, handle_cached_contents
 from router.emulator.call import Call, EmulatorSettings
 from router.emulator.control import handle_control
-from router.emulator.errors import (
-    JSON_HEADERS,
-    Headers,
-    Reply,
-    StreamReply,
-    anthropic_error_body,
-    bad_request,
-    google_error,
-    google_error_body,
-    json_reply,
-    not_found,
-)
+from router.emulator.errors import Reply, StreamReply, bad_request, google_error, json_reply, not_found
 from router.emulator.faults import Fault, FaultTable
 from router.emulator.recording import RecordedRequest, RequestLog
 from router.emulator.routes import Route, parse_route
+from router.emulator.wire import (
+    TRANSPORT_KEY,
+    Dropped,
+    EmulatedConnectionReset,
+    Receive,
+    Scope,
+    Send,
+    drop_connection,
+    fault_reply,
+    header,
+    lifespan,
+    read_body,
+    send_reply,
+    send_stream,
+    send_unary,
+    wait_for_disconnect,
+)
 
 log = structlog.get_logger(__name__)
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 Handler = Callable[[Call], Reply | StreamReply]
 
-TRANSPORT_KEY = "vertex_emulator.transport"  # set by server.py's protocol: lets faults close a real socket
 _AUTH_HELP = (
     "Expected OAuth 2 access token, login cookie or other valid authentication credential. "
     "See https://developers.google.com/identity/sign-in/web/devconsole-project."
@@ -61,11 +61,6 @@ class Authority(Protocol):
     def handle_token_request(self, body: bytes, content_type: str) -> tuple[int, dict[str, Any]]: ...
 
     def handle_metadata(self, path: str, query: str, headers: Mapping[str, str]) -> tuple[int, bytes, str]: ...
-
-
-class EmulatedConnectionReset(httpx.RemoteProtocolError):
-    """Raised in-process (no socket to close) where a real server would drop the connection; it is the
-    exception httpx raises over a real socket in that case."""
 
 
 def _default_authority(clock: Callable[[], float]) -> Authority:
@@ -96,16 +91,29 @@ class EmulatorApp:
         self.settings = settings or EmulatorSettings()
         self.caches = CacheStore(clock)
         self._log = RequestLog(limit=self.settings.record_limit)
+        self._jobs: Any = None
 
     @property
     def requests(self) -> list[RecordedRequest]:
         return self._log.items
 
     def reset(self) -> None:
-        """Forget faults, recorded requests and cached contents (tokens stay valid)."""
+        """Forget faults, recorded requests, cached contents and jobs (tokens stay valid)."""
         self.faults.clear()
         self._log.items.clear()
         self.caches.clear()
+        if self._jobs is not None:
+            self._jobs.reset()
+
+    @property
+    def jobs(self) -> Any:
+        """Cloud Storage, batch prediction and tuning jobs (``router.emulator.jobs.JobsEmulator``), made on
+        first use so plain model traffic never imports them."""
+        if self._jobs is None:
+            from router.emulator.jobs import JobsEmulator
+
+            self._jobs = JobsEmulator(self)
+        return self._jobs
 
     def requests_to(self, *, location: str | None = None, model: str | None = None) -> list[RecordedRequest]:
         """The recorded requests for a location and/or model."""
@@ -120,47 +128,50 @@ class EmulatorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self._handle(scope, receive, send)
-        except _Dropped:
+        except Dropped:
             return  # answered by dropping (or never answering) on purpose
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
         path: str = scope["path"]
+        if _maybe_jobs_path(path) and self.jobs.handles(path):
+            await self.jobs(scope, receive, send)
+            return
         if path.startswith("/_emulator/"):
-            body = await _read_body(receive)
+            body = await read_body(receive)
             query = scope.get("query_string", b"").decode("latin-1")
-            await _send_reply(send, handle_control(self, scope["method"], path, body, query))
+            await send_reply(send, handle_control(self, scope["method"], path, body, query))
             return
         if path == "/token":
             await self._token(scope, receive, send)
             return
-        if path.startswith("/computeMetadata/") or (path == "/" and _header(scope, b"metadata-flavor")):
+        if path.startswith("/computeMetadata/") or (path == "/" and header(scope, b"metadata-flavor")):
             await self._metadata(scope, send)
             return
         await self._vertex(scope, receive, send, path)
 
     async def _token(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)
-        content_type = _header(scope, b"content-type") or ""
+        body = await read_body(receive)
+        content_type = header(scope, b"content-type") or ""
         status, payload = self.authority.handle_token_request(body, content_type)
-        await _send_reply(send, json_reply(status, payload, [(b"cache-control", b"no-store")]))
+        await send_reply(send, json_reply(status, payload, [(b"cache-control", b"no-store")]))
 
     async def _metadata(self, scope: Scope, send: Send) -> None:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"").decode("latin-1")
         status, body, content_type = self.authority.handle_metadata(scope["path"], query, headers)
         reply_headers = [(b"content-type", content_type.encode()), (b"metadata-flavor", b"Google")]
-        await _send_reply(send, Reply(status, body, reply_headers))
+        await send_reply(send, Reply(status, body, reply_headers))
 
     # -------------------------------------------------------------------------------------------- Vertex
 
     async def _vertex(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         route = parse_route(path)
-        raw = await _read_body(receive)
+        raw = await read_body(receive)
         query = scope.get("query_string", b"").decode("latin-1")
         try:
             body = orjson.loads(raw) if raw else None
@@ -185,7 +196,7 @@ class EmulatorApp:
             record.fault_id = fault.id
             reply = await self._before_answer(fault, scope, receive)
             if reply is None and fault.status is not None and fault.error_after is None:
-                reply = _fault_reply(fault, route)
+                reply = fault_reply(fault, route)
         if reply is None:
             await self._latency()
             reply = self._dispatch(route, scope["method"], body, query) if route else None
@@ -193,9 +204,9 @@ class EmulatorApp:
             return  # the connection was dropped on purpose
         record.status = reply.status
         if isinstance(reply, StreamReply):
-            await self._send_stream(scope, receive, send, reply, fault)
+            await send_stream(scope, receive, send, reply, fault, self.sleep)
         else:
-            await self._send_unary(send, reply, fault)
+            await send_unary(send, reply, fault, self.sleep)
 
     def _gate(self, scope: Scope, route: Route | None, parse_error: str | None) -> Reply | None:
         """Answers that come before any fault: unknown path, auth, unparseable JSON."""
@@ -210,8 +221,8 @@ class EmulatorApp:
         return None
 
     def _auth_problem(self, scope: Scope) -> Reply | None:
-        header = _header(scope, b"authorization") or ""
-        scheme, _, token = header.partition(" ")
+        value = header(scope, b"authorization") or ""
+        scheme, _, token = value.partition(" ")
         challenge = [(b"www-authenticate", b'Bearer realm="https://accounts.google.com/"')]
         if scheme.lower() != "bearer" or not token:
             message = f"Request is missing required authentication credential. {_AUTH_HELP}"
@@ -229,11 +240,11 @@ class EmulatorApp:
     async def _before_answer(self, fault: Fault, scope: Scope, receive: Receive) -> Reply | None:
         """Silent, reset and added latency: the fault kinds that act before anything is sent."""
         if fault.silent:
-            await _wait_for_disconnect(receive, fault.stall_seconds)
-            raise _Dropped()
+            await wait_for_disconnect(receive, fault.stall_seconds)
+            raise Dropped()
         if fault.reset:
-            await _drop_connection(scope, receive, reset=True)
-            raise _Dropped()
+            await drop_connection(scope, receive, reset=True)
+            raise Dropped()
         if fault.latency_ms > 0:
             await self.sleep(fault.latency_ms / 1000)
         return None
@@ -257,44 +268,6 @@ class EmulatorApp:
         except Exception as exc:  # a bug in a handler must still answer like Vertex would
             log.error("emulator_handler_failed", route=route.kind, verb=route.verb, error=repr(exc))
             return google_error(500)
-
-    # -------------------------------------------------------------------------------------------- sending
-
-    async def _send_unary(self, send: Send, reply: Reply, fault: Fault | None) -> None:
-        if fault is not None and fault.first_byte_ms > 0:
-            await send({"type": "http.response.start", "status": reply.status, "headers": _with_length(reply)})
-            await self.sleep(fault.first_byte_ms / 1000)
-            await send({"type": "http.response.body", "body": reply.body})
-            return
-        await _send_reply(send, reply)
-
-    async def _send_stream(
-        self, scope: Scope, receive: Receive, send: Send, reply: StreamReply, fault: Fault | None
-    ) -> None:
-        headers = [(b"content-type", reply.content_type), (b"cache-control", b"no-cache")]
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        if fault is not None and fault.first_byte_ms > 0:
-            await self.sleep(fault.first_byte_ms / 1000)
-        for index, event in enumerate([*reply.events, None]):
-            if fault is not None and index == fault.error_after:
-                status = fault.status or 503
-                await send({"type": "http.response.body", "body": _error_event(reply.flavor, status, fault.message)})
-                break
-            if fault is not None and index == fault.malformed_after:
-                await send({"type": "http.response.body", "body": _MALFORMED[reply.flavor], "more_body": True})
-            if fault is not None and index == fault.stall_after:
-                await _wait_for_disconnect(receive, fault.stall_seconds)
-            if fault is not None and index == fault.cut_after:
-                await _drop_connection(scope, receive, reset=False)
-                return
-            if event is None:
-                await send({"type": "http.response.body", "body": b""})
-                break
-            await send({"type": "http.response.body", "body": event, "more_body": True})
-
-
-class _Dropped(Exception):
-    """Internal: the request was answered by closing (or never answering); nothing more to send."""
 
 
 def create_app(
@@ -348,19 +321,19 @@ def _handler_for(route: Route) -> Handler | None:
     return table.get((route.publisher, verb))
 
 
+def _maybe_jobs_path(path: str) -> bool:
+    """A cheap pre-filter for the jobs/storage routes, so model calls skip the jobs module entirely."""
+    if path.startswith(("/upload/storage/", "/storage/", "/_emulator/jobs/")):
+        return True
+    return "Jobs" in path or ("/endpoints/" in path and path[-1:].isdigit())
+
+
 def _model_for_log(route: Route | None, body: Any) -> str:
     if route is None:
         return ""
     if route.kind == "openapi_chat" and isinstance(body, dict) and body.get("model"):
         return str(body["model"])
     return route.model_key
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 def _recorded_headers(scope: Scope) -> dict[str, str]:
@@ -376,95 +349,4 @@ def _error_info(reason: str) -> dict[str, Any]:
     }
 
 
-def _fault_reply(fault: Fault, route: Route | None) -> Reply:
-    status = fault.status or 500
-    headers: Headers = []
-    if fault.retry_after is not None:
-        seconds = fault.retry_after
-        headers.append((b"retry-after", (str(int(seconds)) if seconds == int(seconds) else str(seconds)).encode()))
-    if status == 529 and route is not None and route.publisher == "anthropic":
-        return json_reply(529, anthropic_error_body(529, fault.message or "Overloaded"), headers)
-    return google_error(status, fault.message, headers=headers)
-
-
-def _error_event(flavor: str, status: int, message: str | None) -> bytes:
-    if flavor == "anthropic":
-        payload = anthropic_error_body(529 if status >= 500 else status, message or "Overloaded")
-        return b"event: error\ndata: " + orjson.dumps(payload) + b"\n\n"
-    error = orjson.dumps(google_error_body(status, message))
-    if flavor == "gemini_array":
-        return b",\r\n" + error + b"]"
-    separator = b"\r\n\r\n" if flavor == "gemini" else b"\n\n"
-    return b"data: " + error + separator
-
-
-_MALFORMED = {
-    "gemini": b'data: {"candidates": [{"content": {"parts": [{"text": "trunc\r\n\r\n',
-    "gemini_array": b',\r\n{"candidates": [{"content": ',
-    "anthropic": b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {"ty\n\n',
-    "openai": b'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"cont\n\n',
-}
-
-
-def _with_length(reply: Reply) -> Headers:
-    return [*reply.headers, (b"content-length", str(len(reply.body)).encode())]
-
-
-async def _send_reply(send: Send, reply: Reply) -> None:
-    await send({"type": "http.response.start", "status": reply.status, "headers": _with_length(reply)})
-    await send({"type": "http.response.body", "body": reply.body})
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-async def _wait_for_disconnect(receive: Receive, seconds: float) -> None:
-    """Hang until the client goes away or ``seconds`` pass."""
-
-    async def until_disconnect() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-    try:
-        await asyncio.wait_for(until_disconnect(), timeout=seconds)
-    except TimeoutError:
-        return
-
-
-async def _drop_connection(scope: Scope, receive: Receive, *, reset: bool) -> None:
-    """Close the client's connection: with ``reset`` an RST (SO_LINGER 0), else a plain close mid-response.
-    In-process there is no socket: raise the error httpx raises for a dropped connection."""
-    transport = scope.get("extensions", {}).get(TRANSPORT_KEY)
-    if transport is None:
-        raise EmulatedConnectionReset("Server disconnected without sending a complete response.")
-    sock = transport.get_extra_info("socket")
-    if reset and sock is not None:
-        import socket
-        import struct
-
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.close()
-    await _wait_for_disconnect(receive, 1.0)  # let the server notice, so it does not try to answer
-    raise _Dropped()
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
-__all__ = ["JSON_HEADERS", "EmulatedConnectionReset", "EmulatorApp", "create_app"]
+__all__ = ["TRANSPORT_KEY", "Authority", "EmulatedConnectionReset", "EmulatorApp", "create_app"]
