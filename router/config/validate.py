@@ -17,7 +17,13 @@ from router.errors import ConfigProblem
 _SECRET_KEYS = frozenset(
     {"master_key", "key", "vertex_credentials", "vertex_ai_credentials", "redis_password", "redis_url"}
 )
-_SECTIONS = ("litellm_settings", "router_settings", "general_settings", "default_vertex_config")
+_HOMES: tuple[tuple[str, Path], ...] = (
+    ("router_settings", ("router_settings",)),
+    ("litellm_settings", ("litellm_settings",)),
+    ("general_settings", ("general_settings",)),
+    ("model_list[].litellm_params", ("model_list", 0, "litellm_params")),
+    ("model_list[].model_info", ("model_list", 0, "model_info")),
+)
 
 
 def validate_file(source: Source, from_env: set[Path]) -> tuple[ConfigFile | None, list[ConfigProblem]]:
@@ -154,25 +160,21 @@ def _unknown_key(path: Path) -> str:
     key = str(path[-1])
     parent = path[:-1]
     message = f"unknown key {key!r}"
-    close = _suggestions(path)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    if hint:
-        return message + hint
+    # A key that exists verbatim in another section was put in the wrong place; say where it belongs.
     home = _other_section(key, parent)
     if home:
         return f"{message}; {key!r} belongs in {home}"
-    where = format_path(parent) or "the top level"
-    return f"{message} in {where}"
+    close = _suggestions(path)
+    if close:
+        return f"{message}; did you mean {close[0]!r}?"
+    return f"{message} in {format_path(parent) or 'the top level'}"
 
 
 def _other_section(key: str, parent: Path) -> str | None:
-    for section in _SECTIONS:
-        if (section,) != parent and key in known_keys(ConfigFile, (section,)):
-            return section
-    if parent != ("model_list", 0, "litellm_params") and key in known_keys(
-        ConfigFile, ("model_list", 0, "litellm_params")
-    ):
-        return "model_list[].litellm_params"
+    shape = tuple(0 if isinstance(e, int) else e for e in parent)
+    for label, probe in _HOMES:
+        if probe != shape and key in known_keys(ConfigFile, probe):
+            return label
     return None
 
 

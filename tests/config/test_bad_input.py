@@ -323,3 +323,14 @@ def test_typo_inside_a_union_mapping_is_reported_once(problems_of):
     )
     assert problem.key_path == "router_settings.model_group_alias.gpt.hiden"
     assert problem.message == "unknown key 'hiden'; did you mean 'hidden'?"
+
+
+def test_model_info_key_written_in_litellm_params_of_a_later_entry(problems_of):
+    text = GOOD_ENTRY + (
+        "  - model_name: emb\n"
+        "    litellm_params: {model: vertex_ai/text-embedding-005, vertex_project: p, mode: embedding}\n"
+    )
+    problem = only_error(problems_of(text))
+    assert problem.key_path == "model_list[1].litellm_params.mode"
+    assert problem.message == "unknown key 'mode'; 'mode' belongs in model_list[].model_info"
+    assert (problem.line, problem.column) == (7, 78)
