@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import structlog
 
-from router.errors import JSONSchemaValidationError, UpstreamError
+from router.errors import InternalServerError, JSONSchemaValidationError, UpstreamError
 from router.families.base import (
     BaseFamily,
     CallContext,
@@ -166,7 +166,12 @@ class GeminiFamily(BaseFamily):
         return json_request(model_url(target, stream=request.stream), body, stream=request.stream)
 
     def parse_response(self, response: UpstreamResponse, request: CallRequest, target: Target) -> ChatCompletion:
-        payload = orjson.loads(response.body)
+        try:
+            payload = orjson.loads(response.body)
+        except orjson.JSONDecodeError as exc:
+            raise _not_json(response.body, target) from exc
+        if not isinstance(payload, dict):
+            raise _not_json(response.body, target)
         model = target.model_name or payload.get("modelVersion") or target.model
         result = to_chat_completion(payload, model)
         if "response_format" in request.params:
@@ -219,6 +224,14 @@ class GeminiFamily(BaseFamily):
         if cache:
             params = await apply_context_cache(params, target, self.traits(target), ctx)
         return CallRequest(request.kind, params, request.stream)
+
+
+def _not_json(body: bytes, target: Target) -> UpstreamError:
+    return InternalServerError(
+        f"gemini answered 200 with a body that is not a GenerateContentResponse: {body[:200]!r}",
+        upstream_status=200,
+        deployment_id=target.deployment_id,
+    )
 
 
 def _enforce_schema(result: ChatCompletion, fmt: ResponseFormat) -> None:

@@ -247,11 +247,13 @@ def to_chat_completion(payload: Mapping[str, Any], model: str) -> ChatCompletion
     candidates = payload.get("candidates") or []
     feedback = payload.get("promptFeedback") or {}
     choices: list[Choice] = []
-    if feedback.get("blockReason") and not candidates:
-        empty = make(Message, {"role": "assistant", "content": None})
-        choices.append(make(Choice, {"index": 0, "message": empty, "finish_reason": "content_filter"}))
     for position, candidate in enumerate(candidates):
         choices.append(_choice(candidate, position))
+    if not choices:
+        # A blocked prompt has no candidates; an empty answer still needs the one choice OpenAI clients index.
+        reason = "content_filter" if feedback.get("blockReason") else "stop"
+        empty = make(Message, {"role": "assistant", "content": None})
+        choices.append(make(Choice, {"index": 0, "message": empty, "finish_reason": reason}))
     extra: dict[str, Any] = {}
     hidden: dict[str, Any] = {}
     _metadata(candidates, extra, hidden)

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from router.errors import UpstreamError
+from router.errors import InternalServerError, UpstreamError
 from router.families.gemini_response import (
     extra_fields,
     finish_reason,
@@ -60,7 +60,10 @@ class GeminiStreamParser:
         data = data.strip()
         if not data or data == "[DONE]":
             return []
-        payload = orjson.loads(data)
+        try:
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InternalServerError(f"gemini stream event is not JSON: {data[:200]!r}", upstream_status=200) from exc
         if isinstance(payload, list):  # a JSON-array stream (alt=json) delivers the same objects in a list
             return [chunk for item in payload for chunk in self._event(item)]
         return self._event(payload)

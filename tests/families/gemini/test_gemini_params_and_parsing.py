@@ -9,7 +9,7 @@ import orjson
 import pytest
 from structlog.testing import capture_logs
 
-from router.errors import InvalidRequestError, RateLimitError, UnsupportedParamError
+from router.errors import InternalServerError, InvalidRequestError, RateLimitError, UnsupportedParamError
 from router.families import get_family
 from router.families.base import CallRequest, Target, UpstreamResponse
 from router.families.gemini import FAMILY
@@ -160,3 +160,50 @@ def test_pydantic_class_as_response_format_becomes_a_schema() -> None:
     config = _body({"response_format": Recipe})["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert config["responseSchema"]["properties"] == {"recipe_name": {"type": "STRING", "title": "Recipe Name"}}
+
+
+def test_answer_sent_back_replays_thoughts_and_call_signatures() -> None:
+    answer = {
+        "candidates": [
+            {
+                "content": {
+                    "parts": [
+                        {"text": "plan", "thought": True, "thoughtSignature": "c2lnLWE="},
+                        {"functionCall": {"name": "f", "args": {"x": 1}}, "thoughtSignature": "c2lnLWI="},
+                    ]
+                },
+                "finishReason": "STOP",
+            }
+        ]
+    }
+    parsed = FAMILY.parse_response(UpstreamResponse(200, {}, orjson.dumps(answer)), CallRequest("chat", {}), FLASH)
+    message = parsed.choices[0].message.model_dump()
+    call_id = message["tool_calls"][0]["id"]
+    history = [
+        {"role": "user", "content": "q"},
+        message,
+        {"role": "tool", "tool_call_id": call_id, "content": "ok"},
+    ]
+    body = orjson.loads(FAMILY.build_request(CallRequest("chat", {"messages": history}), FLASH).body or b"")
+    assert body["contents"][1] == {
+        "role": "model",
+        "parts": [
+            {"text": "plan", "thought": True, "thoughtSignature": "c2lnLWE="},
+            {"functionCall": {"name": "f", "args": {"x": 1}}, "thoughtSignature": "c2lnLWI="},
+        ],
+    }
+    assert body["contents"][2]["parts"][0]["functionResponse"]["name"] == "f"
+
+
+def test_non_json_answers_are_upstream_errors_not_crashes() -> None:
+    with pytest.raises(InternalServerError):
+        FAMILY.parse_response(UpstreamResponse(200, {}, b"<html>oops</html>"), CallRequest("chat", {}), FLASH)
+    parser = FAMILY.stream_parser(CallRequest("chat", {}, stream=True), FLASH)
+    with pytest.raises(InternalServerError):
+        parser.feed("{not json")
+
+
+def test_answer_without_candidates_still_has_one_choice() -> None:
+    payload = {"usageMetadata": {"promptTokenCount": 2, "totalTokenCount": 2}}
+    parsed = FAMILY.parse_response(UpstreamResponse(200, {}, orjson.dumps(payload)), CallRequest("chat", {}), FLASH)
+    assert [(c.finish_reason, c.message.content) for c in parsed.choices] == [("stop", None)]
