@@ -135,7 +135,8 @@ class TokenCache:
     async def drain(self) -> None:
         """Wait for background refreshes started on this loop (shutdown, and tests)."""
         loop = asyncio.get_running_loop()
-        tasks = [e.inflight for e in self._entries.values() if e.inflight is not None and e.inflight.get_loop() is loop]
+        entries = list(self._entries.values())
+        tasks = [e.inflight for e in entries if e.inflight is not None and e.inflight.get_loop() is loop]
         await asyncio.gather(*tasks)
 
     def close(self) -> None:
@@ -158,7 +159,7 @@ class TokenCache:
         return entry
 
     def _evict(self) -> None:
-        idle = [k for k, e in self._entries.items() if e.inflight is None]
+        idle = [k for k, e in list(self._entries.items()) if e.inflight is None]  # token_sync may insert
         for key in idle[: max(1, len(self._entries) - self._max_entries + 1)]:
             del self._entries[key]
 

@@ -48,7 +48,7 @@ class TokenAuthority:
 
     def __init__(self, *, token_ttl: float = 3600.0, clock: Callable[[], float] = time.time) -> None:
         self.token_ttl = token_ttl
-        self.token_exchanges = 0
+        self.token_exchanges = 0  # grants through the token endpoint or the metadata server
         self._clock = clock
         self._keys: dict[str, _Key] = {}
         self._audiences: set[str] = {GOOGLE_TOKEN_URI}
@@ -125,6 +125,7 @@ class TokenAuthority:
         if problem is not None:
             return 400, _oauth_error("invalid_grant", problem)
         token = self.issue_token()
+        self.token_exchanges += 1
         return 200, {"access_token": token, "expires_in": int(self.token_ttl), "token_type": "Bearer"}
 
     def _check_assertion(self, assertion: str) -> str | None:
@@ -169,13 +170,13 @@ class TokenAuthority:
     # -- access tokens -------------------------------------------------------------------------------------
 
     def issue_token(self, ttl: float | None = None) -> str:
-        """A new access token valid for ``ttl`` seconds (default ``token_ttl``); counts as one exchange."""
+        """A new access token valid for ``ttl`` seconds (default ``token_ttl``). Tests use it to get a token
+        without a grant, so it does not count in ``token_exchanges``."""
         now = self._clock()
         if len(self._tokens) >= MAX_TOKENS:
             self._evict(now)
         token = "ya29.emu-" + secrets.token_urlsafe(32)
         self._tokens[token] = now + (self.token_ttl if ttl is None else ttl)
-        self.token_exchanges += 1
         return token
 
     def check_access_token(self, token: str | None) -> bool:
@@ -232,6 +233,7 @@ class TokenAuthority:
     ) -> tuple[int, bytes, str]:
         if leaf == "token":
             token = self.issue_token()
+            self.token_exchanges += 1
             body = {"access_token": token, "expires_in": int(self.token_ttl), "token_type": "Bearer"}
             return 200, orjson.dumps(body), "application/json"
         if leaf == "email":

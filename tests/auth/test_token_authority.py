@@ -165,3 +165,9 @@ def test_metadata_serves_probe_email_project_and_a_token() -> None:
     assert authority.check_access_token(payload["access_token"])
     assert authority.token_exchanges == 1
     assert authority.handle_metadata("/computeMetadata/v1/nothing/here", "", flavor)[0] == 404
+
+
+def test_issuing_a_token_directly_is_not_counted_as_an_exchange() -> None:
+    authority = TokenAuthority()
+    authority.issue_token()
+    assert authority.token_exchanges == 0
