@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ import structlog
 
 from router._build import DeploymentRuntime, build_engine, build_runtimes
 from router._params import merge_params, reject_identity_keys
-from router._stream import ChatStream
+from router._rescue import PrefixSkippingParser, mode_for, prefill_messages
+from router._stream import ChatStream, Rescue
 from router._sync import LoopThread
 from router._text import TextChunkParser, chat_to_text, text_to_chat_params
 from router.auth import TokenCache
@@ -176,7 +177,10 @@ class Router:
         deadlines = runtime.timeouts.for_attempt(info)
         request = await family.prepare(request, target, self._context(runtime, deadlines))
         if stream:
-            return await self._open_stream(runtime, request, info, deadlines, as_text=as_text)
+            opened = await self._open_stream(runtime, request, info, deadlines, as_text=as_text)
+            if kind == "chat":
+                opened.set_rescue(self._rescuer(info.group, params, runtime))
+            return opened
         parts = family.split(request, target)
         if parts:
             results = await asyncio.gather(*(self._unary(runtime, part, deadlines) for part in parts))
@@ -219,17 +223,22 @@ class Router:
         deadlines: Deadlines,
         *,
         as_text: bool = False,
+        skip_prefix: str | None = None,
     ) -> ChatStream:
         family, target = runtime.family, runtime.target
         prepared = family.build_request(request, target)
+        parser = family.stream_parser(request, target)
+        if as_text:
+            parser = TextChunkParser(parser)
+        if skip_prefix is not None:
+            parser = PrefixSkippingParser(parser, skip_prefix)
+        if not prepared.stream:
+            return await self._unary_as_stream(runtime, prepared, parser, deadlines)
         upstream = await self._open_authed(runtime, prepared, deadlines)
         if upstream.status >= 400:
             body = await upstream.read_body()
             await upstream.aclose()
             raise family.classify_error(UpstreamResponse(upstream.status, upstream.headers, body), target)
-        parser = family.stream_parser(request, target)
-        if as_text:
-            parser = TextChunkParser(parser)
         events = upstream.events()
         first: list[Any] = []
         try:
@@ -245,6 +254,67 @@ class Router:
             raise
         info.mark_first_token()
         return ChatStream(events, parser, first, hidden_params={}, close=upstream.aclose)
+
+    async def _unary_as_stream(
+        self, runtime: DeploymentRuntime, prepared: PreparedRequest, parser: Any, deadlines: Deadlines
+    ) -> ChatStream:
+        """Routes that cannot stream upstream (Model Garden ``:predict``, PaLM): one unary call, its body fed
+        to the family's stream parser as a single event."""
+        response = await self._send(runtime, prepared, deadlines)
+        if response.status >= 400:
+            raise runtime.family.classify_error(response, runtime.target)
+        chunks = [*parser.feed(response.body.decode("utf-8", "replace")), *parser.finish()]
+
+        async def no_events() -> AsyncIterator[str]:
+            return
+            yield  # an async generator that ends at once
+
+        async def nothing() -> None:
+            return None
+
+        stream = ChatStream(no_events(), _Finished(), chunks, hidden_params={}, close=nothing)
+        return stream
+
+    def _rescuer(self, group: str, params: dict[str, Any], failed: DeploymentRuntime) -> Rescue | None:
+        """How a broken stream of ``failed`` is finished elsewhere (None when stream rescue is off)."""
+        if failed.stream_rescue == "off":
+            return None
+        failed_id = failed.target.deployment_id
+
+        async def rescue(received: str, error: RouterError) -> ChatStream | None:
+            await self._engine.record_failure(failed_id, error)
+            modes: dict[str, str] = {}
+
+            async def attempt(spec: Any, info: AttemptInfo) -> ChatStream:
+                runtime: DeploymentRuntime = spec.payload
+                configured = runtime.stream_rescue if runtime.stream_rescue != "off" else failed.stream_rescue
+                mode = mode_for(configured, runtime.family.name)
+                modes[spec.id] = mode
+                call = dict(params)
+                if mode == "prefill":
+                    call["messages"] = prefill_messages(params["messages"], received)
+                merged = merge_params(call, runtime.defaults, {})
+                request = await runtime.family.prepare(
+                    CallRequest("chat", merged, True), runtime.target, self._context(runtime, Deadlines())
+                )
+                deadlines = runtime.timeouts.for_attempt(info)
+                skip = received if mode == "replay" else None
+                return await self._open_stream(runtime, request, info, deadlines, skip_prefix=skip)
+
+            stream, report = await self._engine.execute(group, attempt, stream=True, exclude={failed_id})
+            log.info(
+                "stream_rescued",
+                from_deployment=failed_id,
+                to_deployment=report.deployment_id,
+                mode=modes.get(report.deployment_id),
+                received_chars=len(received),
+                attempts=report.attempt_count,
+            )
+            for fn in self._callbacks:
+                fn("stream_rescue", {"deployment_id": failed_id, "mode": modes.get(report.deployment_id)})
+            return stream
+
+        return rescue
 
     async def _open_authed(
         self, runtime: DeploymentRuntime, prepared: PreparedRequest, deadlines: Deadlines
@@ -304,6 +374,18 @@ class Router:
             if res is not None:
                 self._sync.run(res.aclose())
         self._sync.stop()
+
+
+class _Finished:
+    """The parser of a stream whose chunks were all produced up front."""
+
+    done = True
+
+    def feed(self, data: str) -> list[Any]:
+        return []
+
+    def finish(self) -> list[Any]:
+        return []
 
 
 class _LoopResources:

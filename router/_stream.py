@@ -13,12 +13,13 @@ from typing import Any
 
 import structlog
 
-from router.errors import MidStreamError, RouterError
+from router.errors import MidStreamError, RouterError, UpstreamError
 from router.families.base import StreamParser
 
 log = structlog.get_logger("router.stream")
 
-Rescue = Callable[[str, RouterError], Awaitable["tuple[AsyncIterator[str], StreamParser] | None"]]
+# Given the text delivered so far and the failure, a rescue returns a stream of the rest of the answer, or None.
+Rescue = Callable[[str, RouterError], Awaitable["ChatStream | None"]]
 
 
 def chunk_text(chunk: Any) -> str:
@@ -56,6 +57,10 @@ class ChatStream:
         self.received = "".join(chunk_text(c) for c in self._pending)
         self.hidden_params = hidden_params
         self._after_close: list[Callable[[], Awaitable[None]]] = []
+        self._delegate: ChatStream | None = None
+
+    def set_rescue(self, rescue: Rescue | None) -> None:
+        self._rescue = rescue
 
     def add_close_callback(self, fn: Callable[[], Awaitable[None]]) -> None:
         """Run ``fn`` once the stream is closed (exhausted, failed or closed by the caller)."""
@@ -69,12 +74,33 @@ class ChatStream:
         return self
 
     async def __anext__(self) -> Any:
+        if self._delegate is not None:
+            return await self._next_rescued(self._delegate)
         while not self._pending:
+            if self._delegate is not None:
+                return await self._next_rescued(self._delegate)
             if self._finished:
                 await self.aclose()
                 raise StopAsyncIteration
             await self._pull()
         chunk = self._pending.popleft()
+        return chunk
+
+    async def _next_rescued(self, inner: ChatStream) -> Any:
+        """Chunks of the continuation: one stream for the caller, so no second ``role``."""
+        try:
+            chunk = await inner.__anext__()
+        except StopAsyncIteration:
+            await self.aclose()
+            raise
+        except MidStreamError as exc:
+            await self.aclose()
+            raise MidStreamError(exc.message, received=self.received + exc.received, cause=exc) from exc
+        for choice in getattr(chunk, "choices", None) or ():
+            delta = getattr(choice, "delta", None)
+            if delta is not None:
+                delta.role = None
+        self.received += chunk_text(chunk)
         return chunk
 
     async def _pull(self) -> None:
@@ -94,6 +120,8 @@ class ChatStream:
             self._extend(self._parser.feed(data))
         except RouterError as exc:
             await self._fail(exc)
+        except ValueError as exc:  # a malformed event the family could not decode
+            await self._fail(UpstreamError(f"malformed stream event: {exc}"))
 
     def _extend(self, chunks: Iterable[Any]) -> None:
         for chunk in chunks:
@@ -101,11 +129,14 @@ class ChatStream:
             self._pending.append(chunk)
 
     async def _fail(self, error: RouterError) -> None:
-        if self._rescue is not None:
-            resumed = await self._rescue(self.received, error)
-            if resumed is not None:
-                await self._close()
-                self._events, self._parser = resumed
+        rescue, self._rescue = self._rescue, None  # one rescue per stream
+        if rescue is not None:
+            await self._close()
+            try:
+                self._delegate = await rescue(self.received, error)
+            except RouterError as rescue_error:
+                log.warning("stream_rescue_failed", error=type(rescue_error).__name__)
+            if self._delegate is not None:
                 return
         await self.aclose()
         log.warning("stream_failed_midway", error=type(error).__name__, received_chars=len(self.received))
@@ -121,6 +152,8 @@ class ChatStream:
             self._closed = True
             try:
                 await self._close()
+                if self._delegate is not None:
+                    await self._delegate.aclose()
             finally:
                 for fn in self._after_close:
                     await fn()

@@ -94,6 +94,9 @@ def _by_shape(model: str) -> ParsedModel:
     if lowered.startswith("openai/") and not lowered.startswith("openai/gpt-oss"):
         endpoint = model.split("/", 1)[1]
         return ParsedModel("openai_compat", endpoint, endpoint_id=endpoint, publisher="openai")
+    if lowered.startswith("meta/jamba") or (lowered.startswith("ai21/") and "jamba" in lowered):
+        # The user guide writes ``vertex_ai/meta/jamba-1.5-mini@001``; Jamba is AI21's, whatever the prefix says.
+        return ParsedModel("ai21", model.split("/", 1)[1], publisher="ai21")
     if lowered.startswith(_OPENAPI_PUBLISHER_PREFIXES):
         return ParsedModel("openai_compat", model, publisher=model.split("/", 1)[0])
     if model.isdigit():
