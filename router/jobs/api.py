@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("router.jobs")
 
 FILES_DIR = "vertex-router-files"
-SPOOL_BYTES = 1024 * 1024  # converted batch input stays in memory up to this size, then goes to disk
+SPOOL_BYTES = 256 * 1024  # converted batch input stays in memory up to this size, then goes to disk
 _JOB_DEADLINES = Deadlines(connect=10.0, first_byte=120.0, chunk_gap=120.0, total=600.0)
 _JOB_ID = re.compile(r"^[0-9]{1,32}$")
 _JOB_NAME = re.compile(
