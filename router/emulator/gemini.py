@@ -152,7 +152,8 @@ def usage(prepared: Prepared) -> dict[str, Any]:
     out = (
         0
         if prepared.blocked
-        else count_tokens(prepared.text or "") + (len(orjson.dumps(prepared.call).split()) if prepared.call else 0)
+        else count_tokens(prepared.text or "")
+        + (count_tokens(orjson.dumps(prepared.call).decode()) if prepared.call else 0)
     )
     thoughts = count_tokens(prepared.thought or "")
     meta: dict[str, Any] = {
@@ -275,7 +276,7 @@ def count_tokens_reply(call: Call) -> Reply:
         return unable_to_submit("at least one contents field is required.")
     details = token_details(contents)
     total = sum(details.values())
-    chars = sum(len(t.replace(" ", "")) for t in [all_text(contents)])
+    chars = len(all_text(contents).replace(" ", ""))  # Vertex bills characters without whitespace
     return json_reply(
         200,
         {
