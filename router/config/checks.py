@@ -200,9 +200,15 @@ def partial_file(data: Any) -> ConfigFile | None:
 
 
 def _valid_or_default(model: type[BaseModel], raw: Any) -> Any:
-    if isinstance(raw, dict):
+    """The section without its invalid keys (those were reported already), so the rest can still be checked."""
+    data = dict(raw) if isinstance(raw, dict) else {}
+    for _ in range(3):
         try:
-            return model.model_validate(raw)
-        except ValidationError:
-            pass
+            return model.model_validate(data)
+        except ValidationError as exc:
+            bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
+            if not bad:
+                break
+            for key in bad:
+                data.pop(key, None)
     return model()

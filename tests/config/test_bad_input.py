@@ -334,3 +334,8 @@ def test_model_info_key_written_in_litellm_params_of_a_later_entry(problems_of):
     assert problem.key_path == "model_list[1].litellm_params.mode"
     assert problem.message == "unknown key 'mode'; 'mode' belongs in model_list[].model_info"
     assert (problem.line, problem.column) == (7, 78)
+
+
+def test_fallback_typo_is_reported_even_when_its_own_section_has_another_error(problems_of):
+    problems = problems_of(GOOD_ENTRY + 'router_settings:\n  num_retries: "three"\n  fallbacks: [{flash: [flahs]}]\n')
+    assert [p.key_path for p in problems] == ["router_settings.num_retries", "router_settings.fallbacks[0].flash[0]"]
