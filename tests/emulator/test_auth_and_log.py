@@ -148,3 +148,9 @@ async def test_request_log_is_bounded() -> None:
             await client.post(PATH, json=gemini_body(f"n{i}"))
     assert len(app.requests) <= 4
     assert app.requests[-1].body == gemini_body("n5")
+
+
+async def test_jobs_and_storage_routes_are_mounted(emulator: InProcessEmulator) -> None:
+    response = await emulator.client.get("/v1/projects/p/locations/us-central1/batchPredictionJobs")
+    assert response.status_code == 200
+    assert "batchPredictionJobs" in response.json()

@@ -331,3 +331,28 @@ async def test_control_endpoint_rejects_a_bad_rule(emulator: InProcessEmulator) 
     response = await emulator.client.post("/_emulator/faults", json={"stauts": 500})
     assert response.status_code == 400
     assert "stauts" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (model_path(MODEL, "streamGenerateContent"), gemini_body(EIGHT_WORDS)),
+        (endpoint_path("openapi", "/chat/completions"), chat_body(EIGHT_WORDS, stream=True)),
+        (
+            model_path("claude-sonnet-4-5@20250929", "streamRawPredict", publisher="anthropic"),
+            claude_body(EIGHT_WORDS, stream=True),
+        ),
+    ],
+)
+async def test_malformed_and_error_events_for_every_stream_flavor(
+    emulator: InProcessEmulator, path: str, body: dict[str, object]
+) -> None:
+    healthy = (await emulator.client.post(path, json=body)).content
+    emulator.app.faults.add(Fault(malformed_after=1, times=1))
+    malformed = (await emulator.client.post(path, json=body)).content
+    emulator.app.faults.add(Fault(error_after=1, status=429, times=1))
+    errored = (await emulator.client.post(path, json=body)).content
+    assert malformed != healthy
+    assert len(malformed) > len(healthy)  # the broken event is extra; the healthy events all follow
+    assert b"RESOURCE_EXHAUSTED" in errored or b"rate_limit_error" in errored
+    assert len(errored) < len(healthy) + 200
