@@ -253,7 +253,11 @@ class Router:
             await upstream.aclose()
             raise
         info.mark_first_token()
-        return ChatStream(events, parser, first, hidden_params={}, close=upstream.aclose)
+        # A parser that collects stream-wide metadata (Gemini grounding) shares its dict with the caller.
+        hidden = getattr(parser, "hidden_params", None)
+        return ChatStream(
+            events, parser, first, hidden_params=hidden if isinstance(hidden, dict) else {}, close=upstream.aclose
+        )
 
     async def _unary_as_stream(
         self, runtime: DeploymentRuntime, prepared: PreparedRequest, parser: Any, deadlines: Deadlines
