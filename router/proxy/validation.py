@@ -8,7 +8,7 @@ the Router validates itself. Unknown fields (Vertex extras such as ``safety_sett
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -126,6 +126,11 @@ class RouteSpec:
 
     required: Mapping[str, Check]
     optional: Mapping[str, Check]
+    messages: bool = False  # chat: check each message's shape too
+    checks: Mapping[str, Check] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checks", {**self.optional, **self.required})
 
 
 CHAT = RouteSpec(
@@ -148,6 +153,7 @@ CHAT = RouteSpec(
         "metadata": _is_dict,
         "cached_content": _is_str,
     },
+    messages=True,
 )
 # logprobs on /completions is an integer (top-N), unlike chat's boolean.
 COMPLETIONS = RouteSpec(
@@ -189,39 +195,54 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 
 def validate(data: dict[str, Any], spec: RouteSpec) -> None:
-    """400 naming the first missing or mistyped field, or any key that would override credentials or target."""
-    reject_overrides(data)
-    for name, check in spec.required.items():
-        if name not in data or data[name] is None:
+    """400 naming the first missing or mistyped field, or any key that would override credentials or target.
+
+    One pass over the keys the client sent (usually a handful), not over every field the route knows.
+    """
+    checks = spec.checks
+    for name, value in data.items():
+        check = checks.get(name)
+        if check is not None:
+            if value is not None and not check(value):
+                raise InvalidField(f"{name!r} must be {_TYPE_NAMES[check]}.", name)
+        elif _forbidden(name):
+            _refuse(name)
+        elif name == "extra_body" and isinstance(value, Mapping):
+            _reject_nested(value)
+    for name in spec.required:
+        if data.get(name) is None:
             raise InvalidField(f"Missing required parameter {name!r}.", name)
-        _check(data, name, check)
-    for name, check in spec.optional.items():
-        if data.get(name) is not None:
-            _check(data, name, check)
     if not data["model"]:
         raise InvalidField("'model' must not be empty.", "model")
-    if spec is CHAT:
+    if spec.messages:
         validate_messages(data["messages"])
 
 
 def reject_overrides(data: Mapping[str, Any]) -> None:
     """400 for a key that would change the upstream credentials, project, location or base URL."""
     for key in data:
-        if key == "self" or key.startswith("_"):
-            raise InvalidField(f"Unknown parameter {key!r}.", key)
         if _forbidden(key):
-            raise InvalidField(
-                f"Parameter {key!r} is not allowed: the proxy decides credentials, project, location and endpoint.",
-                key,
-            )
+            _refuse(key)
     extra = data.get("extra_body")
     if isinstance(extra, Mapping):
-        for key in extra:
-            if _forbidden(key):
-                raise InvalidField(
-                    f"Parameter 'extra_body.{key}' is not allowed: the proxy decides credentials and endpoint.",
-                    f"extra_body.{key}",
-                )
+        _reject_nested(extra)
+
+
+def _refuse(key: str) -> None:
+    if key == "self" or key.startswith("_"):
+        raise InvalidField(f"Unknown parameter {key!r}.", key)
+    raise InvalidField(
+        f"Parameter {key!r} is not allowed: the proxy decides credentials, project, location and endpoint.", key
+    )
+
+
+def _reject_nested(extra: Mapping[str, Any]) -> None:
+    for key in extra:
+        if _forbidden(key):
+            raise InvalidField(
+                f"Parameter 'extra_body.{key}' is not allowed: the proxy decides credentials and endpoint.",
+                f"extra_body.{key}",
+            )
 
 
 def validate_messages(messages: list[Any]) -> None:
@@ -249,10 +270,5 @@ def validate_messages(messages: list[Any]) -> None:
             raise InvalidField(f"{where}.tool_calls must be an array of objects.", f"{where}.tool_calls")
 
 
-def _check(data: Mapping[str, Any], name: str, check: Check) -> None:
-    if not check(data[name]):
-        raise InvalidField(f"{name!r} must be {_TYPE_NAMES[check]}.", name)
-
-
 def _forbidden(key: str) -> bool:
-    return key in FORBIDDEN_KEYS or key.startswith(FORBIDDEN_PREFIXES)
+    return key in FORBIDDEN_KEYS or key.startswith(FORBIDDEN_PREFIXES) or key == "self" or key.startswith("_")
