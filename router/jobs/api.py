@@ -71,14 +71,16 @@ class JobsAPI:
         self, file: FileInput, purpose: FilePurpose = "batch", custom_llm_provider: str = "vertex_ai", **kw: Any
     ) -> FileObject:
         """Upload a file to the configured bucket. ``purpose="batch"``: OpenAI batch lines are checked whole and
-        converted to Vertex rows first (errors name the line; nothing is uploaded then)."""
+        converted to Vertex rows first (errors name the line; nothing is uploaded then); ``model=`` sets the
+        model of every line."""
         _check_provider(custom_llm_provider)
+        model = kw.pop("model", None)
         account = files_account(self.config, kw)
         bucket = account.require_bucket(self.config)
         filename, src = _open_input(file)
         try:
             if purpose == "batch":
-                return await self._upload_batch_input(account, bucket.object_name(FILES_DIR), src)
+                return await self._upload_batch_input(account, bucket.object_name(FILES_DIR), src, model)
             name = bucket.object_name(f"{FILES_DIR}/{_purpose_dir(purpose)}/{uuid.uuid4()}-{_safe_name(filename)}")
             uri = GcsUri(bucket.bucket, name)
             resource = await self._storage(account).upload(uri, src, "application/octet-stream")
@@ -87,9 +89,11 @@ class JobsAPI:
             if not isinstance(file, (bytes, bytearray)) and not hasattr(file, "read"):
                 src.close()
 
-    async def _upload_batch_input(self, account: JobsAccount, directory: str, src: IO[bytes]) -> FileObject:
+    async def _upload_batch_input(
+        self, account: JobsAccount, directory: str, src: IO[bytes], model: str | None
+    ) -> FileObject:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as converted:
-            summary = convert_batch_input(src, converted, self._line_model)
+            summary = convert_batch_input(src, converted, self._line_model, model=model)
             converted.seek(0)
             bucket = account.require_bucket(self.config)
             uri = GcsUri(bucket.bucket, f"{directory}/{summary.model.object_dir}/{uuid.uuid4()}")

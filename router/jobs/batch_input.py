@@ -60,8 +60,9 @@ class InputSummary:
     lines: int
 
 
-def convert_batch_input(src: IO[bytes], dst: IO[bytes], resolve: Resolve) -> InputSummary:
-    """Convert every line of ``src`` into ``dst``; raise on the first bad line (nothing is uploaded then)."""
+def convert_batch_input(src: IO[bytes], dst: IO[bytes], resolve: Resolve, *, model: str | None = None) -> InputSummary:
+    """Convert every line of ``src`` into ``dst``; raise on the first bad line (nothing is uploaded then).
+    ``model``, when given, is the model of every line (``body.model`` may then be left out)."""
     seen: dict[int, int] = {}
     chosen: LineModel | None = None
     first_line = 0
@@ -70,20 +71,20 @@ def convert_batch_input(src: IO[bytes], dst: IO[bytes], resolve: Resolve) -> Inp
         line = _parse_line(number, raw)
         custom_id = _custom_id(number, line, seen)
         body = line["body"]
-        name = body.get("model")
+        name = model or body.get("model")
         if not isinstance(name, str) or not name:
             raise _line_error(number, "body.model must be a non-empty string")
-        model = resolve(name)
-        if model is None:
+        resolved = resolve(name)
+        if resolved is None:
             raise _line_error(number, f"model {name!r} is not in the config (use a model_name of model_list)")
         if chosen is None:
-            chosen, first_line = model, number
-        elif model.key != chosen.key:
+            chosen, first_line = resolved, number
+        elif resolved.key != chosen.key:
             raise _line_error(
                 number,
                 f"model {name!r} differs from line {first_line}'s {chosen.target.model!r}; one batch runs one model",
             )
-        dst.write(orjson.dumps(_row(number, custom_id, body, model)) + b"\n")
+        dst.write(orjson.dumps(_row(number, custom_id, body, resolved)) + b"\n")
         count += 1
     if chosen is None:
         raise InvalidRequestError("the batch file has no request lines", param="file")
