@@ -138,7 +138,7 @@ def _spec(runtime: DeploymentRuntime) -> DeploymentSpec:
         order=d.order,
         input_cost_per_token=params.input_cost_per_token or info.input_cost_per_token,
         output_cost_per_token=params.output_cost_per_token or info.output_cost_per_token,
-        num_retries=params.num_retries if params.num_retries is not None else params.max_retries,
+        num_retries=params.num_retries,
         timeout=params.timeout,
         stream_timeout=params.stream_timeout,
         first_token_timeout=params.first_token_timeout,

@@ -49,7 +49,6 @@ class Router:
     ) -> None:
         _default_log_level(config)
         self.config = config
-        self._clock = clock or time.monotonic
         self._transport = transport
         self._runtimes: dict[str, DeploymentRuntime] = build_runtimes(config)
         self._engine = build_engine(config, self._runtimes, clock=clock, sleep=sleep, rng=rng)
@@ -139,7 +138,7 @@ class Router:
         upstream_seconds = [0.0]
 
         async def attempt(spec: Any, info: AttemptInfo) -> Any:
-            runtime = self._runtimes[spec.id]
+            runtime: DeploymentRuntime = spec.payload
             t0 = time.perf_counter()
             try:
                 return await self._attempt(runtime, kind, params, stream, info)
@@ -153,7 +152,7 @@ class Router:
             "model_group": report.model_group,
             "attempts": report.attempt_count,
             "overhead_ms": round(max(0.0, elapsed - upstream_seconds[0]) * 1000 + report.overhead_ms, 3),
-            "model": self._runtimes[report.deployment_id].target.model,
+            "model": report.deployment.payload.target.model,
         }
         if isinstance(result, ChatStream):
             result.hidden_params.update(hidden)
