@@ -170,6 +170,7 @@ class JobsEmulator:
             return bad_request(f"Invalid JSON payload received. {exc}")
         if not isinstance(body, dict):
             return bad_request("Invalid JSON payload received. Expected an object.")
+        body = _camel(body)  # Google's JSON parsers accept proto field names as well as lowerCamelCase
         problem = _batch_problem(body) if kind == "batchPredictionJobs" else _tuning_problem(body)
         if problem:
             return bad_request(problem)
@@ -380,10 +381,20 @@ def _tuning_problem(body: Mapping[str, Any]) -> str | None:
         return f"Invalid value at '{field}' ({hp['adapterSize']!r})"
     if "epochCount" in hp and not str(hp["epochCount"]).isdigit():
         return "Invalid value at 'tuning_job.supervised_tuning_spec.hyper_parameters.epoch_count'"
-    unknown = set(spec) - {"trainingDatasetUri", "validationDatasetUri", "hyperParameters", "exportLastCheckpointOnly"}
-    if unknown:
-        return f"Unknown name {sorted(unknown)[0]!r} at 'tuning_job.supervised_tuning_spec'"
     return None
+
+
+def _camel(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_camel_key(k): _camel(v) if k != "labels" else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def _camel_key(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 async def _read_body(receive: Callable[..., Any]) -> bytes:
