@@ -64,6 +64,8 @@ class ProxyApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         ex = Exchange.from_scope(scope, receive, send)
+        # Each ASGI request runs in its own task and context: the Router's log events carry the request id.
+        structlog.contextvars.bind_contextvars(request_id=ex.request_id.decode())
         label = "unknown"
         self.metrics.in_flight += 1
         try:
