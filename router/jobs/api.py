@@ -27,6 +27,7 @@ from router.jobs.batch_input import LineModel, convert_batch_input
 from router.jobs.batch_output import OutputModel, convert_stream
 from router.jobs.gcs import GcsUri, rfc3339_to_epoch
 from router.jobs.storage import Storage
+from router.jobs.tuning_data import convert_tuning_file
 from router.jobs.types import Batch, FileDeleted, FileObject, FilePurpose, FineTuningJob, ListPage
 from router.vertex.client import Deadlines
 from router.vertex.urls import join, resource_path
@@ -83,6 +84,8 @@ class JobsAPI:
                 return await self._upload_batch_input(account, bucket.object_name(FILES_DIR), src, model)
             name = bucket.object_name(f"{FILES_DIR}/{_purpose_dir(purpose)}/{uuid.uuid4()}-{_safe_name(filename)}")
             uri = GcsUri(bucket.bucket, name)
+            if purpose == "fine-tune":
+                return await self._upload_tuning_data(account, uri, src)
             resource = await self._storage(account).upload(uri, src, "application/octet-stream")
             return _file_object(resource, purpose)
         finally:
@@ -100,6 +103,14 @@ class JobsAPI:
             resource = await self._storage(account).upload(uri, converted, "application/json")
         log.info("batch_file_uploaded", lines=summary.lines, model=summary.model.target.model, bucket=uri.bucket)
         return _file_object(resource, "batch")
+
+    async def _upload_tuning_data(self, account: JobsAccount, uri: GcsUri, src: IO[bytes]) -> FileObject:
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as converted:
+            lines = convert_tuning_file(src, converted)
+            converted.seek(0)
+            resource = await self._storage(account).upload(uri, converted, "application/json")
+        log.info("tuning_file_uploaded", lines=lines, bucket=uri.bucket)
+        return _file_object(resource, "fine-tune")
 
     async def afile_retrieve(self, file_id: str, **kw: Any) -> FileObject:
         account, uri = self._file_uri(file_id, kw)

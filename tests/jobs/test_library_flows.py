@@ -78,3 +78,38 @@ def test_sync_twins_run_on_the_routers_own_loop(jobs_stack: JobsStack) -> None:
     assert [j.id for j in router.list_fine_tuning_jobs().data] == [job.id]
     assert router.file_delete(file_obj.id).deleted
     router.close()
+
+
+async def test_openai_fine_tuning_file_is_uploaded_as_vertex_tuning_rows(jobs_stack: JobsStack) -> None:
+    router = jobs_stack.router()
+    openai_line = {"messages": [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "2+2?"},
+                                {"role": "assistant", "content": "4"}]}  # fmt: skip
+    vertex_line = {
+        "contents": [{"role": "user", "parts": [{"text": "hi"}]}, {"role": "model", "parts": [{"text": "yo"}]}]
+    }
+    content = orjson.dumps(openai_line) + b"\n" + orjson.dumps(vertex_line) + b"\n"
+    created = await router.acreate_file(("train.jsonl", content), purpose="fine-tune")
+    assert created.purpose == "fine-tune" and "/vertex-router-files/fine-tune/" in created.id
+    rows = [orjson.loads(line) for line in (await router.afile_content(created.id)).splitlines()]
+    assert rows[0] == {
+        "systemInstruction": {"parts": [{"text": "Be terse."}]},
+        "contents": [{"role": "user", "parts": [{"text": "2+2?"}]}, {"role": "model", "parts": [{"text": "4"}]}],
+    }
+    assert rows[1] == vertex_line
+    job = await router.acreate_fine_tuning_job("gemini-2.0-flash-001", created.id)
+    assert job.training_file == created.id
+    await router.aclose()
+
+
+async def test_fine_tuning_line_without_an_assistant_answer_names_the_line(jobs_stack: JobsStack) -> None:
+    import pytest
+
+    from router.errors import InvalidRequestError
+
+    router = jobs_stack.router()
+    good = orjson.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]})
+    bad = orjson.dumps({"messages": [{"role": "user", "content": "q"}]})
+    with pytest.raises(InvalidRequestError, match="fine-tuning file line 2: the last message must be the assistant"):
+        await router.acreate_file(good + b"\n" + bad, purpose="fine-tune")
+    assert jobs_stack.jobs.storage.listing("vr-test-bucket", "") == []
+    await router.aclose()

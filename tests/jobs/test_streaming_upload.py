@@ -92,9 +92,9 @@ async def test_resumable_upload_and_ranged_download_round_trip_against_the_emula
     router: Any = jobs_stack.router()
     router.upload_chunk_size = CHUNK
     payload = bytes(range(256)) * (3 * CHUNK // 256) + b"tail"  # three full chunks and a little more
-    created = await router.acreate_file(("train.jsonl", io.BytesIO(payload)), purpose="fine-tune")
-    assert created.purpose == "fine-tune" and created.bytes == len(payload)
-    assert "/vertex-router-files/fine-tune/" in created.id and created.id.endswith("-train.jsonl")
+    created = await router.acreate_file(("data.bin", io.BytesIO(payload)), purpose="user_data")
+    assert created.purpose == "user_data" and created.bytes == len(payload)
+    assert "/vertex-router-files/uploads/" in created.id and created.id.endswith("-data.bin")
     chunks = [chunk async for chunk in router.aiter_file_content(created.id)]
     assert b"".join(chunks) == payload
     assert [len(c) for c in chunks] == [CHUNK, CHUNK, CHUNK, 4]
