@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 import structlog
+from cachetools import LRUCache
 
 from router.errors import InvalidRequestError, UpstreamError, error_class_for_status
 from router.families.base import PreparedRequest, UpstreamResponse, error_message, json_request
@@ -162,7 +163,7 @@ class JobsAPI:
         return batches.to_batch(job, endpoint="/v1/chat/completions")
 
     async def alist_batches(self, after: str | None = None, limit: int | None = None, **kw: Any) -> ListPage[Batch]:
-        """One page; ``after`` takes the previous page's ``next_page_token``."""
+        """One page; ``after``: the previous page's last id (as the openai SDK sends) or its ``next_page_token``."""
         account = files_account(self.config, kw)
         page = await self._list(account, "/batchPredictionJobs", after, limit)
         data = [batches.to_batch(job, endpoint="/v1/chat/completions") for job in page.get("batchPredictionJobs", [])]
@@ -307,10 +308,27 @@ class JobsAPI:
         return tuning_account(self.config, kw), f"/tuningJobs/{_job_id(job_id, param='fine_tuning_job_id')}"
 
     async def _list(self, account: JobsAccount, path: str, after: str | None, limit: int | None) -> dict[str, Any]:
+        """One Vertex page. OpenAI clients page with ``after=<last id>`` while Vertex wants its page token, so
+        the token of every page that has more is remembered under that page's last id (bounded, per Router)."""
         query = [f"pageSize={int(limit)}"] if limit else []
+        cursors = self._page_cursors()
         if after:
-            query.append(f"pageToken={_token(after)}")
-        return await self._job_call(account, "GET", path, query="&".join(query))
+            query.append(f"pageToken={_token(cursors.get(after, after))}")
+        page = await self._job_call(account, "GET", path, query="&".join(query))
+        items = page.get(path.strip("/"), [])
+        token = page.get("nextPageToken")
+        if token and items and isinstance(items[-1], dict):
+            last = str(items[-1].get("name", ""))
+            cursors[last if path == "/tuningJobs" else last.rsplit("/", 1)[-1]] = str(token)
+        return page
+
+    def _page_cursors(self) -> MutableMapping[str, str]:
+        # A mixin has no __init__ of its own: the cache is created on first use, on the instance.
+        cursors: MutableMapping[str, str] | None = self.__dict__.get("_jobs_page_cursors")
+        if cursors is None:
+            cursors = LRUCache(maxsize=1024)
+            self.__dict__["_jobs_page_cursors"] = cursors
+        return cursors
 
     async def _job_call(
         self, account: JobsAccount, method: str, path: str, body: Any = None, *, query: str = ""

@@ -136,3 +136,16 @@ async def test_batch_cancel_and_list_through_the_proxy(jobs_stack: JobsStack, tm
         page = await client.batches.list(limit=10)
         assert [b.id for b in page.data] == [batch.id]
         await router.aclose()
+
+
+async def test_sdk_auto_pagination_walks_every_batch(jobs_stack: JobsStack, tmp_path: Path) -> None:
+    router = jobs_stack.router()
+    async with live_proxy(router) as url:
+        client = openai.AsyncOpenAI(api_key=KEY, base_url=f"{url}/v1", max_retries=0)
+        with guide_batch_file(tmp_path / "in.jsonl").open("rb") as handle:
+            file_obj = await client.files.create(file=handle, purpose="batch", extra_body=VERTEX)
+        created = [(await client.batches.create(completion_window="24h", endpoint="/v1/chat/completions",
+                                                input_file_id=file_obj.id)).id for _ in range(5)]  # fmt: skip
+        seen = [batch.id async for batch in client.batches.list(limit=2)]
+        assert sorted(seen) == sorted(created)
+        await router.aclose()
