@@ -38,6 +38,7 @@ Loader = Callable[..., Credentials]
 _ADC_ENV = ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_QUOTA_PROJECT", "CLOUDSDK_CONFIG", "GCE_METADATA_HOST")
 _REFRESH_ERRORS = (google_exceptions.GoogleAuthError, requests.RequestException, OSError, ValueError, KeyError)
 _DEFAULT_LIFETIME = 3600.0  # when the token endpoint names no expiry
+RECHECK_SECONDS = 1.0  # how stale a file's or mapping's fingerprint may be
 
 
 @dataclass(slots=True, eq=False)
@@ -92,7 +93,7 @@ class TokenCache:
         self._loader = loader
         self._max_entries = max_entries
         self._entries: dict[tuple[str, tuple[str, ...]], _Entry] = {}
-        self._json_fingerprints: dict[str, str] = {}
+        self._fingerprints: dict[object, tuple[CredentialSource, float | None, str]] = {}
         self._session = requests.Session()
         self._request = _TimeoutRequest(self._session, request_timeout)
 
@@ -167,20 +168,23 @@ class TokenCache:
         return self._fingerprint(source), self._scopes
 
     def _fingerprint(self, source: CredentialSource) -> str:
-        if source is None:
-            return "adc:" + _digest([os.environ.get(name, "") for name in _ADC_ENV] + [_stat(_adc_file())])
-        if isinstance(source, str) and describe_source(source) == "inline JSON":
-            known = self._json_fingerprints.get(source)
-            if known is None:
-                known = "json:" + _canonical_digest(source)
-                if len(self._json_fingerprints) >= self._max_entries:
-                    self._json_fingerprints.clear()
-                self._json_fingerprints[source] = known
-            return known
-        if isinstance(source, str | os.PathLike):
-            path = os.path.realpath(os.fspath(source))
-            return f"file:{path}:{_stat(path)}"
-        return "map:" + hashlib.sha256(orjson.dumps(dict(source), option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+        """Memoised: a JSON string for good (it cannot change), anything else re-checked after
+        ``RECHECK_SECONDS`` (an edited file or mapping gets a new identity within that time). Mappings are
+        remembered with a strong reference so their ``id`` cannot be reused by another object meanwhile."""
+        memo_key: object = source if isinstance(source, str) else id(source)
+        hit = self._fingerprints.get(memo_key)
+        now = time.monotonic()
+        if hit is not None:
+            held, checked_at, known = hit
+            same = held == source if isinstance(source, str) else held is source
+            if same and (checked_at is None or now - checked_at < RECHECK_SECONDS):
+                return known
+        inline = isinstance(source, str) and describe_source(source) == "inline JSON"
+        fingerprint = _fingerprint_of(source, inline=inline)
+        if len(self._fingerprints) >= self._max_entries * 4:
+            self._fingerprints.clear()
+        self._fingerprints[memo_key] = (source, None if inline else now, fingerprint)
+        return fingerprint
 
     # -- refreshing ----------------------------------------------------------------------------------------
 
@@ -230,6 +234,18 @@ class TokenCache:
             entry.token, entry.expires_at = token, self._clock() + lifetime
             log.info("token_refreshed", source=entry.label, expires_in=round(lifetime))
             return token
+
+
+def _fingerprint_of(source: CredentialSource, *, inline: bool) -> str:
+    """The identity of the credentials' content: what they are, never where the Python object lives."""
+    if source is None:
+        return "adc:" + _digest([os.environ.get(name, "") for name in _ADC_ENV] + [_stat(_adc_file())])
+    if isinstance(source, str) and inline:
+        return "json:" + _canonical_digest(source)
+    if isinstance(source, str | os.PathLike):
+        path = os.path.realpath(os.fspath(source))
+        return f"file:{path}:{_stat(path)}"
+    return "map:" + hashlib.sha256(orjson.dumps(dict(source), option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 
 def _lifetime(expiry: datetime | None) -> float:

@@ -205,3 +205,35 @@ async def test_refresh_runs_off_the_event_loop() -> None:
     release.set()
     assert await pending == "ya29.blocking"
     assert creds.released_in_time
+
+
+async def test_an_edited_credentials_file_becomes_a_new_identity(
+    token_server: TokenServer, sa_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("router.auth._cache.RECHECK_SECONDS", 0.0)  # re-stat on every call
+    cache = TokenCache()
+    before = await cache.token(sa_file)
+    replacement = tmp_path / "replacement.json"
+    token_server.authority.write_credentials(replacement, token_uri=token_server.token_uri, project_id="rotated-key")
+    sa_file.write_bytes(replacement.read_bytes())
+    after = await cache.token(sa_file)
+    assert after != before
+    assert token_server.authority.token_exchanges == 2
+
+
+async def test_repeated_lookups_of_one_source_reuse_the_identity_without_rehashing(
+    token_server: TokenServer, sa_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = orjson.loads(sa_file.read_bytes())
+    cache = TokenCache()
+    token = await cache.token(info)
+    calls = 0
+
+    def counting(*args: object, **kwargs: object) -> str:
+        nonlocal calls
+        calls += 1
+        return "never"
+
+    monkeypatch.setattr("router.auth._cache._fingerprint_of", counting)
+    assert await cache.token(info) == token
+    assert calls == 0
