@@ -13,7 +13,6 @@ import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Mapping, MutableMapping
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import orjson
@@ -26,7 +25,8 @@ from router.jobs import batches, fine_tuning
 from router.jobs.account import JobsAccount, files_account, tuning_account
 from router.jobs.batch_input import LineModel, convert_batch_input
 from router.jobs.batch_output import OutputModel, convert_stream
-from router.jobs.gcs import GcsUri, rfc3339_to_epoch
+from router.jobs.files import FILES_DIR, FileInput, file_object, open_input, purpose_dir, purpose_of, safe_name
+from router.jobs.gcs import GcsUri
 from router.jobs.storage import Storage
 from router.jobs.tuning_data import convert_tuning_file
 from router.jobs.types import Batch, FileDeleted, FileObject, FilePurpose, FineTuningJob, ListPage
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("router.jobs")
 
-FILES_DIR = "vertex-router-files"
 SPOOL_BYTES = 256 * 1024  # converted batch input stays in memory up to this size, then goes to disk
 _JOB_DEADLINES = Deadlines(connect=10.0, first_byte=120.0, chunk_gap=120.0, total=600.0)
 _JOB_ID = re.compile(r"^[0-9]{1,32}$")
@@ -49,8 +48,6 @@ _JOB_NAME = re.compile(
 )
 _TUNING_NAME = re.compile(r"^projects/([a-z0-9-]{1,63})/locations/([a-z0-9-]{1,63})/tuningJobs/([0-9]{1,32})$")
 _PROVIDERS = frozenset({"vertex_ai", "vertex", "vertex_ai_beta"})
-
-FileInput = bytes | str | Path | IO[bytes] | tuple[Any, ...]
 
 
 class JobsAPI:
@@ -79,18 +76,18 @@ class JobsAPI:
         model = kw.pop("model", None)
         account = files_account(self.config, kw)
         bucket = account.require_bucket(self.config)
-        filename, src = _open_input(file)
+        filename, src, owned = open_input(file)
         try:
             if purpose == "batch":
                 return await self._upload_batch_input(account, bucket.object_name(FILES_DIR), src, model)
-            name = bucket.object_name(f"{FILES_DIR}/{_purpose_dir(purpose)}/{uuid.uuid4()}-{_safe_name(filename)}")
+            name = bucket.object_name(f"{FILES_DIR}/{purpose_dir(purpose)}/{uuid.uuid4()}-{safe_name(filename)}")
             uri = GcsUri(bucket.bucket, name)
             if purpose == "fine-tune":
                 return await self._upload_tuning_data(account, uri, src)
             resource = await self._storage(account).upload(uri, src, "application/octet-stream")
-            return _file_object(resource, purpose)
+            return file_object(resource, purpose)
         finally:
-            if not isinstance(file, (bytes, bytearray)) and not hasattr(file, "read"):
+            if owned:
                 src.close()
 
     async def _upload_batch_input(
@@ -103,7 +100,7 @@ class JobsAPI:
             uri = GcsUri(bucket.bucket, f"{directory}/{summary.model.object_dir}/{uuid.uuid4()}")
             resource = await self._storage(account).upload(uri, converted, "application/json")
         log.info("batch_file_uploaded", lines=summary.lines, model=summary.model.target.model, bucket=uri.bucket)
-        return _file_object(resource, "batch")
+        return file_object(resource, "batch")
 
     async def _upload_tuning_data(self, account: JobsAccount, uri: GcsUri, src: IO[bytes]) -> FileObject:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as converted:
@@ -111,11 +108,11 @@ class JobsAPI:
             converted.seek(0)
             resource = await self._storage(account).upload(uri, converted, "application/json")
         log.info("tuning_file_uploaded", lines=lines, bucket=uri.bucket)
-        return _file_object(resource, "fine-tune")
+        return file_object(resource, "fine-tune")
 
     async def afile_retrieve(self, file_id: str, **kw: Any) -> FileObject:
         account, uri = self._file_uri(file_id, kw)
-        return _file_object(await self._storage(account).metadata(uri), _purpose_of(uri.name))
+        return file_object(await self._storage(account).metadata(uri), purpose_of(uri.name))
 
     async def afile_content(self, file_id: str, **kw: Any) -> bytes:
         """The file's bytes; a batch output file comes back as OpenAI batch output lines."""
@@ -125,7 +122,7 @@ class JobsAPI:
         """``afile_content`` as a stream of chunks (the proxy relays it without holding the file)."""
         account, uri = self._file_uri(file_id, kw)
         chunks = self._storage(account).chunks(uri)
-        if _purpose_of(uri.name) == "batch_output":
+        if purpose_of(uri.name) == "batch_output":
             chunks = convert_stream(chunks, OutputModel.from_object_name(uri.name))
         async for chunk in chunks:
             yield chunk
@@ -360,58 +357,6 @@ def _check_provider(provider: str | None) -> None:
         raise InvalidRequestError(
             f"custom_llm_provider {provider!r} is not served here (use 'vertex_ai')", param="custom_llm_provider"
         )
-
-
-def _open_input(file: FileInput) -> tuple[str, IO[bytes]]:
-    """(filename, readable binary stream) for what the OpenAI SDK accepts as ``file``."""
-    import io
-
-    if isinstance(file, tuple):
-        name, content = file[0], file[1]
-        inner_name, stream = _open_input(content)
-        return str(name or inner_name), stream
-    if isinstance(file, (bytes, bytearray)):
-        return "upload.jsonl", io.BytesIO(bytes(file))
-    if isinstance(file, (str, Path)):
-        path = Path(file)
-        return path.name, path.open("rb")
-    if hasattr(file, "read"):
-        return Path(str(getattr(file, "name", "upload.jsonl"))).name, file
-    raise InvalidRequestError("file must be bytes, a path, a binary file object or (name, content)", param="file")
-
-
-def _safe_name(filename: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:100].strip("._")
-    return cleaned or "upload"
-
-
-def _purpose_dir(purpose: str) -> str:
-    return "fine-tune" if purpose == "fine-tune" else "uploads"
-
-
-def _purpose_of(name: str) -> FilePurpose:
-    if "-output/" in name and name.endswith(f"/{batches.PREDICTIONS_FILE}"):
-        return "batch_output"
-    if f"{FILES_DIR}/fine-tune/" in name:
-        return "fine-tune"
-    if f"{FILES_DIR}/uploads/" in name:
-        return "user_data"
-    return "batch"
-
-
-def _file_object(resource: Mapping[str, Any], purpose: FilePurpose) -> FileObject:
-    object_id = str(resource.get("id", ""))
-    bucket, name = str(resource.get("bucket", "")), str(resource.get("name", ""))
-    generation = str(resource.get("generation", ""))
-    if generation and object_id.endswith(f"/{generation}"):
-        object_id = object_id[: -len(generation) - 1]
-    return FileObject(
-        id=f"gs://{object_id}" if object_id else f"gs://{bucket}/{name}",
-        bytes=int(resource.get("size") or 0),
-        created_at=rfc3339_to_epoch(resource.get("timeCreated")),
-        filename=name,
-        purpose=purpose,
-    )
 
 
 def _job_id(value: str, *, param: str = "batch_id") -> str:
