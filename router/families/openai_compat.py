@@ -6,7 +6,8 @@
   ``api_base`` ending in ``/v1`` or ``/v1beta1`` chooses the version.
 - Model Garden deployed endpoint (``openai/<endpoint-id>``, ``target.endpoint_id`` set):
   ``POST {host}/v1beta1/projects/{p}/locations/{l}/endpoints/{id}/chat/completions`` with ``model: ""`` (the
-  container serves one model). An ``api_base`` is the endpoint's own URL: used verbatim + ``/chat/completions``.
+  container serves one model). An ``api_base`` with a path is the endpoint's own URL: used verbatim +
+  ``/chat/completions``; a bare host (or host + ``/v1``/``/v1beta1``) replaces only the host, as for MaaS.
 
 Both speak OpenAI on the wire, so bodies are forwarded with only the renames those servers need
 (``max_completion_tokens`` → ``max_tokens``; ``file`` parts → ``image_url`` parts) and answers are parsed as-is.
@@ -141,9 +142,14 @@ def _host_swap(path: str, suffix: str, target: Target) -> str:
 
 
 def endpoint_chat_url(target: Target, endpoint_id: str) -> str:
-    if target.api_base:
-        return f"{target.api_base.rstrip('/')}/chat/completions"
-    return endpoint_url(target.project, target.location, endpoint_id, "/chat/completions", version="v1beta1")
+    api_base = target.api_base
+    # A bare host (a gateway, the emulator) keeps the Vertex path, as every other family does; only an api_base
+    # with its own path (a dedicated endpoint's URL) is taken verbatim.
+    if api_base and urlsplit(api_base).path.rstrip("/") not in ("", "/v1", "/v1beta1"):
+        return f"{api_base.rstrip('/')}/chat/completions"
+    return endpoint_url(
+        target.project, target.location, endpoint_id, "/chat/completions", api_base=api_base, version="v1beta1"
+    )
 
 
 class OpenAICompatFamily(BaseFamily):
