@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from router.emulator import anthropic, gemini
+from router.emulator import anthropic, gemini, predict
 from router.emulator.call import Call
 from router.emulator.errors import Reply, bad_request, google_error, json_reply, not_found
 from router.emulator.gcs import GcsStore
@@ -310,8 +310,8 @@ class BatchRun:
         request = row.get("request") if isinstance(row, dict) else None
         if not isinstance(request, dict):
             return {"status": "Each line needs a request object.", "processed_time": now, "request": request}
-        out: dict[str, Any] = {"custom_id": row["custom_id"]} if "custom_id" in row else {}
-        reply = self._call(publisher, model, request)
+        out: dict[str, Any] = {k: row[k] for k in ("custom_id", "key") if k in row}
+        reply = self._call(publisher, model, request, embed="key" in row)
         out.update({"status": "", "processed_time": now, "request": request})
         if reply.status == 200:
             out["response"] = orjson.loads(reply.body)
@@ -319,8 +319,8 @@ class BatchRun:
             out["status"] = _error_text(reply)
         return out
 
-    def _call(self, publisher: str, model: str, request: dict[str, Any]) -> Reply:
-        verb = "rawPredict" if publisher == "anthropic" else "generateContent"
+    def _call(self, publisher: str, model: str, request: dict[str, Any], *, embed: bool) -> Reply:
+        verb = "rawPredict" if publisher == "anthropic" else "embedContent" if embed else "generateContent"
         route = Route(
             kind="publisher_model",
             project=self.project,
@@ -331,6 +331,8 @@ class BatchRun:
         )
         app = self.jobs.app
         call = Call(route, request, {}, app.settings, app.caches, app.clock)
+        if embed:
+            return predict.embed_content(call)
         reply = anthropic.raw_predict(call) if publisher == "anthropic" else gemini.generate_content(call)
         return reply if isinstance(reply, Reply) else google_error(500, "streamed reply in a batch")
 

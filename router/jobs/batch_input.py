@@ -4,7 +4,9 @@ Each OpenAI line ``{"custom_id", "method", "url", "body": {"model", ...}}`` is t
 code as a live call (``FAMILY.build_request``), so a batch row is exactly the body a live request would send:
 
 - Gemini: ``{"request": <generateContent body>}`` with the custom_id in ``request.labels`` (see ``jsonl``);
-- Claude: ``{"custom_id": <id>, "request": <Anthropic Messages body>}`` (Vertex's Claude batches keep it).
+- Claude: ``{"custom_id": <id>, "request": <Anthropic Messages body>}`` (Vertex's Claude batches keep it);
+- embeddings (``/v1/embeddings``, gemini-embedding-* models): one ``{"key": "i/n:<id>", "request":
+  <EmbedContentRequest>}`` row per input.
 
 Every problem (not JSON, unknown model, repeated custom_id, a second model, an unsupported url or param)
 raises ``InvalidRequestError`` naming the line. The converted rows go to ``dst`` (a temporary file) so the
@@ -23,11 +25,13 @@ import orjson
 
 from router._params import merge_params
 from router.errors import InvalidRequestError, RouterError
+from router.families import embeddings_gemini
 from router.families.base import CallRequest, Family, Target
 from router.jobs.jsonl import MAX_CUSTOM_ID_BYTES, encode_custom_id, iter_lines
 
 CHAT_URLS = frozenset({"/v1/chat/completions", "/chat/completions"})
-BATCH_FAMILIES = frozenset({"gemini", "anthropic"})
+EMBEDDING_URLS = frozenset({"/v1/embeddings", "/embeddings"})
+BATCH_FAMILIES = frozenset({"gemini", "anthropic", "embeddings"})
 _CLAUDE_CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
@@ -84,7 +88,8 @@ def convert_batch_input(src: IO[bytes], dst: IO[bytes], resolve: Resolve, *, mod
                 number,
                 f"model {name!r} differs from line {first_line}'s {chosen.target.model!r}; one batch runs one model",
             )
-        dst.write(orjson.dumps(_row(number, custom_id, body, resolved)) + b"\n")
+        for row in _rows(number, custom_id, line["url"], body, resolved):
+            dst.write(orjson.dumps(row) + b"\n")
         count += 1
     if chosen is None:
         raise InvalidRequestError("the batch file has no request lines", param="file")
@@ -99,8 +104,10 @@ def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
     if not isinstance(line, dict):
         raise _line_error(number, "each line must be a JSON object")
     url = line.get("url")
-    if url not in CHAT_URLS:
-        raise _line_error(number, f"url {url!r} is not supported in Vertex batches (use /v1/chat/completions)")
+    if url not in CHAT_URLS and url not in EMBEDDING_URLS:
+        raise _line_error(
+            number, f"url {url!r} is not supported in Vertex batches (/v1/chat/completions, /v1/embeddings)"
+        )
     method = line.get("method", "POST")
     if method != "POST":
         raise _line_error(number, f"method must be POST, got {method!r}")
@@ -124,11 +131,42 @@ def _custom_id(number: int, line: Mapping[str, Any], seen: dict[int, int]) -> st
     return custom_id
 
 
-def _row(number: int, custom_id: str, body: Mapping[str, Any], model: LineModel) -> dict[str, Any]:
+def _rows(number: int, custom_id: str, url: str, body: Mapping[str, Any], model: LineModel) -> list[dict[str, Any]]:
     family_name = model.target.family
     if family_name not in BATCH_FAMILIES:
-        raise _line_error(number, f"{family_name} models cannot run as Vertex batch jobs (Gemini and Claude can)")
+        raise _line_error(number, f"{family_name} models cannot run as Vertex batch jobs (Gemini, Claude, embeddings)")
     params = {k: v for k, v in body.items() if k not in ("model", "stream")}
+    if (url in EMBEDDING_URLS) != (family_name == "embeddings"):
+        raise _line_error(number, f"url {url} does not match model {model.target.model!r}")
+    if family_name == "embeddings":
+        return _embedding_rows(number, custom_id, params, model)
+    return [_chat_row(number, custom_id, params, model)]
+
+
+def _embedding_rows(number: int, custom_id: str, params: dict[str, Any], model: LineModel) -> list[dict[str, Any]]:
+    """One EmbedContentRequest row per input, keyed ``i/n:custom_id`` (``key`` is echoed in the output row, so
+    the parts are put back together per custom_id in input order)."""
+    if not model.target.model.startswith("gemini-embedding") or model.target.endpoint_id:
+        raise _line_error(
+            number, "Vertex batch embeddings run on gemini-embedding-* models (other models' rows carry no id)"
+        )
+    raw = params.get("input")
+    items = raw if isinstance(raw, list) else [raw]
+    if not items or any(not isinstance(item, str) or not item for item in items):
+        raise _line_error(number, "body.input must be a non-empty string or a list of them")
+    rows = []
+    for index, item in enumerate(items):
+        try:
+            prepared = embeddings_gemini.build(CallRequest("embedding", {**params, "input": item}), model.target)
+        except RouterError as exc:
+            raise _line_error(number, exc.message) from None
+        request = orjson.loads(prepared.body or b"{}")
+        rows.append({"key": f"{index}/{len(items)}:{custom_id}", "request": request})
+    return rows
+
+
+def _chat_row(number: int, custom_id: str, params: dict[str, Any], model: LineModel) -> dict[str, Any]:
+    family_name = model.target.family
     if not isinstance(params.get("messages"), list) or not params["messages"]:
         raise _line_error(number, "body.messages must be a non-empty list")
     try:

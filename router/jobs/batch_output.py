@@ -44,7 +44,7 @@ class OutputModel:
 
 def convert_row(row: Mapping[str, Any], model: OutputModel) -> dict[str, Any]:
     custom_id = _custom_id(row)
-    line_id = f"batch_req_{uuid.uuid4().hex}"
+    line_id = _line_id()
     response = row.get("response")
     status = row.get("status")
     if not isinstance(response, dict) or (isinstance(status, str) and status and not response):
@@ -86,23 +86,85 @@ def _error_line(line_id: str, custom_id: str | None, code: str, message: str) ->
 
 
 async def convert_stream(chunks: AsyncIterator[bytes], model: OutputModel) -> AsyncIterator[bytes]:
-    """Prediction file bytes (in any chunking) → OpenAI output lines, one ``bytes`` per line."""
+    """Prediction file bytes (in any chunking) → OpenAI output lines, one ``bytes`` per line. Embedding rows
+    (one per input) are held until every part of their custom_id arrived (Vertex writes rows in any order)."""
     pending = b""
+    groups = EmbeddingGroups(model.model)
     async for chunk in chunks:
         pending += chunk
         *lines, pending = pending.split(b"\n")
         for line in lines:
             if line.strip():
-                yield _convert_line(line, model)
+                out = _convert_line(line, model, groups)
+                if out is not None:
+                    yield out
     if pending.strip():
-        yield _convert_line(pending, model)
+        out = _convert_line(pending, model, groups)
+        if out is not None:
+            yield out
+    for unfinished in groups.incomplete():
+        yield orjson.dumps(unfinished) + b"\n"
 
 
-def _convert_line(line: bytes, model: OutputModel) -> bytes:
+def _convert_line(line: bytes, model: OutputModel, groups: EmbeddingGroups) -> bytes | None:
     try:
         row = orjson.loads(line)
     except orjson.JSONDecodeError:
         row = {"status": "unreadable prediction row"}
     if not isinstance(row, dict):
         row = {"status": "unreadable prediction row"}
+    if isinstance(row.get("key"), str):
+        done = groups.add(row)
+        return orjson.dumps(done) + b"\n" if done is not None else None
     return orjson.dumps(convert_row(row, model)) + b"\n"
+
+
+class EmbeddingGroups:
+    """Embedding rows keyed ``i/n:custom_id``, reassembled into one OpenAI embeddings response per custom_id."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._parts: dict[str, dict[int, dict[str, Any]]] = {}
+        self._sizes: dict[str, int] = {}
+
+    def add(self, row: Mapping[str, Any]) -> dict[str, Any] | None:
+        position, _, custom_id = str(row["key"]).partition(":")
+        index_text, _, size_text = position.partition("/")
+        if not (index_text.isdigit() and size_text.isdigit()):
+            return _error_line(_line_id(), str(row["key"]), "vertex_batch_error", "unrecognised embedding row key")
+        parts = self._parts.setdefault(custom_id, {})
+        parts[int(index_text)] = dict(row)
+        self._sizes[custom_id] = int(size_text)
+        if len(parts) < int(size_text):
+            return None
+        del self._parts[custom_id], self._sizes[custom_id]
+        return self._line(custom_id, parts)
+
+    def incomplete(self) -> list[dict[str, Any]]:
+        out = []
+        for custom_id, parts in self._parts.items():
+            missing = self._sizes[custom_id] - len(parts)
+            out.append(_error_line(_line_id(), custom_id, "vertex_batch_error", f"{missing} input(s) have no result"))
+        self._parts.clear()
+        return out
+
+    def _line(self, custom_id: str, parts: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+        data, tokens = [], 0
+        for index in sorted(parts):
+            row = parts[index]
+            response = row.get("response")
+            values = (response or {}).get("embedding", {}).get("values") if isinstance(response, dict) else None
+            if not isinstance(values, list):
+                message = str(row.get("status") or "Vertex returned no embedding for this input")
+                return _error_line(_line_id(), custom_id, "vertex_batch_error", f"input {index}: {message}")
+            data.append({"object": "embedding", "index": index, "embedding": values})
+            usage = response.get("usageMetadata") or {} if isinstance(response, dict) else {}
+            tokens += int(usage.get("promptTokenCount") or 0)
+        body = {"object": "list", "data": data, "model": self.model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}  # fmt: skip
+        return {"id": _line_id(), "custom_id": custom_id, "error": None,
+                "response": {"status_code": 200, "request_id": None, "body": body}}  # fmt: skip
+
+
+def _line_id() -> str:
+    return f"batch_req_{uuid.uuid4().hex}"

@@ -29,9 +29,13 @@ def nothing_uploaded(stack: JobsStack) -> bool:
         (line("a") + b"\n\n" + line("a"), "line 3: custom_id 'a' repeats line 1"),
         (line("a") + b"\n" + line("b", model="claude"), "line 2: model 'claude' differs from line 1"),
         (b"[1, 2]\n", "line 1: each line must be a JSON object"),
-        (orjson.dumps({"custom_id": "x", "url": "/v1/embeddings", "body": {}}), "line 1: url '/v1/embeddings'"),
+        (orjson.dumps({"custom_id": "x", "url": "/v1/images", "body": {}}), "line 1: url '/v1/images'"),
         (line("a", best_of=2) + b"\n", "line 1: Parameter .best_of. is not supported"),
         (b"\n\n", "no request lines"),
+        (
+            orjson.dumps({"custom_id": "e", "url": "/v1/embeddings", "body": {"model": "gemini-flash", "input": "x"}}),
+            "line 1: url /v1/embeddings does not match model 'gemini-1.5-flash-001'",
+        ),
     ],
 )
 async def test_bad_batch_file_names_the_line_and_uploads_nothing(

@@ -113,3 +113,33 @@ async def test_fine_tuning_line_without_an_assistant_answer_names_the_line(jobs_
         await router.acreate_file(good + b"\n" + bad, purpose="fine-tune")
     assert jobs_stack.jobs.storage.listing("vr-test-bucket", "") == []
     await router.aclose()
+
+
+async def test_embedding_batch_reassembles_each_custom_ids_inputs_in_order(jobs_stack: JobsStack) -> None:
+    config = jobs_stack.config()
+    config["model_list"].append({
+        "model_name": "embed",
+        "litellm_params": {**config["model_list"][0]["litellm_params"], "model": "vertex_ai/gemini-embedding-001"},
+    })  # fmt: skip
+    router = JobsRouter.from_dict(config)
+
+    def embed_line(custom_id: str, value: object) -> bytes:
+        body = {"model": "embed", "input": value, "dimensions": 8}
+        return orjson.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/embeddings", "body": body})
+
+    content = embed_line("many", ["alpha", "beta", "gamma"]) + b"\n" + embed_line("one", "delta")
+    file_obj = await router.acreate_file(content, purpose="batch")
+    stored = jobs_stack.jobs.storage.get(*file_obj.id[5:].split("/", 1))
+    assert stored is not None
+    keys = [orjson.loads(row)["key"] for row in stored.data.splitlines()]
+    assert keys == ["0/3:many", "1/3:many", "2/3:many", "0/1:one"]
+
+    batch = await finish(router, jobs_stack, (await router.acreate_batch(file_obj.id)).id)
+    rows = {
+        r["custom_id"]: r for r in map(orjson.loads, (await router.afile_content(batch.output_file_id)).splitlines())
+    }
+    assert set(rows) == {"many", "one"}
+    many = rows["many"]["response"]["body"]
+    assert [d["index"] for d in many["data"]] == [0, 1, 2] and all(len(d["embedding"]) == 8 for d in many["data"])
+    assert many["data"][0]["embedding"] != many["data"][1]["embedding"]
+    await router.aclose()

@@ -168,3 +168,21 @@ def test_object_names_are_percent_encoded_in_urls() -> None:
     upload = gcs.upload_media("https://storage.googleapis.com", uri, b"x", "application/json")
     assert upload.url.endswith("uploadType=media&name=dir%2Fa%20b%23c.jsonl")
     assert gcs.download("http://h", uri, 0, 9).headers == {"range": "bytes=0-9"}
+
+
+async def test_embedding_rows_in_any_order_are_grouped_and_a_missing_part_is_an_error() -> None:
+    from router.jobs.batch_output import convert_stream
+
+    def row(key: str, values: list[float]) -> bytes:
+        return orjson.dumps({"key": key, "status": "", "response": {"embedding": {"values": values}}})
+
+    rows = [row("1/2:a", [2.0]), row("0/1:b", [9.0]), row("0/2:a", [1.0]), row("0/2:c", [5.0])]
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b"\n".join(rows)
+
+    out = [orjson.loads(line) async for line in convert_stream(chunks(), OutputModel("google", "gemini-embedding-001"))]
+    by_id = {line["custom_id"]: line for line in out}
+    assert [line["custom_id"] for line in out] == ["b", "a", "c"]
+    assert [d["embedding"] for d in by_id["a"]["response"]["body"]["data"]] == [[1.0], [2.0]]
+    assert by_id["c"]["response"] is None and "1 input(s) have no result" in by_id["c"]["error"]["message"]
