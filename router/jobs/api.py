@@ -9,6 +9,7 @@ is ``account``'s business.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 import uuid
@@ -94,7 +95,8 @@ class JobsAPI:
         self, account: JobsAccount, directory: str, src: IO[bytes], model: str | None
     ) -> FileObject:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as converted:
-            summary = convert_batch_input(src, converted, self._line_model, model=model)
+            # A thread: checking and translating a large file must not stall the loop (the proxy serves on it).
+            summary = await asyncio.to_thread(convert_batch_input, src, converted, self._line_model, model=model)
             converted.seek(0)
             bucket = account.require_bucket(self.config)
             uri = GcsUri(bucket.bucket, f"{directory}/{summary.model.object_dir}/{uuid.uuid4()}")
@@ -104,7 +106,7 @@ class JobsAPI:
 
     async def _upload_tuning_data(self, account: JobsAccount, uri: GcsUri, src: IO[bytes]) -> FileObject:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as converted:
-            lines = convert_tuning_file(src, converted)
+            lines = await asyncio.to_thread(convert_tuning_file, src, converted)
             converted.seek(0)
             resource = await self._storage(account).upload(uri, converted, "application/json")
         log.info("tuning_file_uploaded", lines=lines, bucket=uri.bucket)
