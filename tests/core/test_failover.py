@@ -58,11 +58,16 @@ async def test_silent_region_fails_over_after_the_first_token_deadline(stack: St
 async def test_stream_cut_after_content_ends_with_mid_stream_error_carrying_the_text(stack: Stack) -> None:
     r = stack.router([stack.deployment("flash", GEMINI, A)])
     stack.emulator.app.faults.add(Fault(location=A, cut_after=2))
-    stream = await r.acompletion(model="flash", messages=[{"role": "user", "content": "one two three four"}], stream=True)
+    words = [{"role": "user", "content": "one two three four"}]
+    stream = await r.acompletion(model="flash", messages=words, stream=True)
     received: list[str] = []
-    with pytest.raises(MidStreamError) as err:
+
+    async def drain() -> None:
         async for chunk in stream:
             received.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+
+    with pytest.raises(MidStreamError) as err:
+        await drain()
     await r.aclose()
     assert received, "the chunks before the cut reached the caller"
     assert err.value.received == "".join(received)
