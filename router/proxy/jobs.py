@@ -61,9 +61,9 @@ class JobsRoutes:
             file_id = rest[: -len("/content")]
             return "/files/{id}/content", lambda ex: self.file_content(ex, file_id)
         if method == "GET":
-            return "/files/{id}", lambda ex: self._answer(ex, self._jobs().afile_retrieve(rest))
+            return "/files/{id}", lambda ex: self._answer(ex, lambda: self._jobs().afile_retrieve(rest))
         if method == "DELETE":
-            return "/files/{id}", lambda ex: self._answer(ex, self._jobs().afile_delete(rest))
+            return "/files/{id}", lambda ex: self._answer(ex, lambda: self._jobs().afile_delete(rest))
         return None
 
     def _batch_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
@@ -74,9 +74,9 @@ class JobsRoutes:
         batch_id = rest.strip("/")
         if batch_id.endswith("/cancel") and method == "POST":
             target = batch_id[: -len("/cancel")]
-            return "/batches/{id}/cancel", lambda ex: self._answer(ex, self._jobs().acancel_batch(target))
+            return "/batches/{id}/cancel", lambda ex: self._answer(ex, lambda: self._jobs().acancel_batch(target))
         if method == "GET":
-            return "/batches/{id}", lambda ex: self._answer(ex, self._jobs().aretrieve_batch(batch_id))
+            return "/batches/{id}", lambda ex: self._answer(ex, lambda: self._jobs().aretrieve_batch(batch_id))
         return None
 
     def _tuning_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
@@ -88,9 +88,11 @@ class JobsRoutes:
         if job_id.endswith("/cancel") and method == "POST":
             target = job_id[: -len("/cancel")]
             label = "/fine_tuning/jobs/{id}/cancel"
-            return label, lambda ex: self._answer(ex, self._jobs().acancel_fine_tuning_job(target))
+            return label, lambda ex: self._answer(ex, lambda: self._jobs().acancel_fine_tuning_job(target))
         if method == "GET":
-            return "/fine_tuning/jobs/{id}", lambda ex: self._answer(ex, self._jobs().aretrieve_fine_tuning_job(job_id))
+            return "/fine_tuning/jobs/{id}", lambda ex: self._answer(
+                ex, lambda: self._jobs().aretrieve_fine_tuning_job(job_id)
+            )
         return None
 
     # ------------------------------------------------------------------ handlers
@@ -126,19 +128,19 @@ class JobsRoutes:
 
     async def create_batch(self, ex: Exchange) -> None:
         data = await self._body(ex, _BATCH_FIELDS)
-        await self._answer(ex, self._jobs().acreate_batch(**data), authenticated=True)
+        await self._answer(ex, lambda: self._jobs().acreate_batch(**data), authenticated=True)
 
     async def list_batches(self, ex: Exchange) -> None:
         after, limit = _paging(ex.query)
-        await self._answer(ex, self._jobs().alist_batches(after=after, limit=limit))
+        await self._answer(ex, lambda: self._jobs().alist_batches(after=after, limit=limit))
 
     async def create_tuning_job(self, ex: Exchange) -> None:
         data = await self._body(ex, _TUNING_FIELDS)
-        await self._answer(ex, self._jobs().acreate_fine_tuning_job(**data), authenticated=True)
+        await self._answer(ex, lambda: self._jobs().acreate_fine_tuning_job(**data), authenticated=True)
 
     async def list_tuning_jobs(self, ex: Exchange) -> None:
         after, limit = _paging(ex.query)
-        await self._answer(ex, self._jobs().alist_fine_tuning_jobs(after=after, limit=limit))
+        await self._answer(ex, lambda: self._jobs().alist_fine_tuning_jobs(after=after, limit=limit))
 
     # ------------------------------------------------------------------ shared steps
 
@@ -162,10 +164,11 @@ class JobsRoutes:
             raise InvalidRequestError(f"unsupported field(s): {', '.join(unknown)}", param=unknown[0])
         return {k: v for k, v in data.items() if v is not None}
 
-    async def _answer(self, ex: Exchange, call: Awaitable[Any], *, authenticated: bool = False) -> None:
+    async def _answer(self, ex: Exchange, call: Callable[[], Awaitable[Any]], *, authenticated: bool = False) -> None:
+        """Authenticate first, then make the Router call (``call`` is a thunk, so nothing starts unauthorised)."""
         if not authenticated:
             self._authenticate(ex)
-        result = await self._timed(ex, call)
+        result = await self._timed(ex, call())
         await ex.respond_json(200, orjson.dumps(result.to_json()))
 
     async def _timed(self, ex: Exchange, call: Awaitable[Any]) -> Any:

@@ -149,3 +149,19 @@ async def test_sdk_auto_pagination_walks_every_batch(jobs_stack: JobsStack, tmp_
         seen = [batch.id async for batch in client.batches.list(limit=2)]
         assert sorted(seen) == sorted(created)
         await router.aclose()
+
+
+async def test_proxy_clients_cannot_choose_project_credentials_or_api_base(jobs_stack: JobsStack) -> None:
+    import httpx
+
+    router = jobs_stack.router()
+    async with live_proxy(router) as url, httpx.AsyncClient(base_url=url) as http:
+        headers = {"authorization": f"Bearer {KEY}"}
+        for field in ("vertex_credentials", "api_base", "vertex_project"):
+            body = {"model": "gemini-2.0-flash-001", "training_file": f"gs://{BUCKET}/t.jsonl", field: "x"}
+            response = await http.post("/v1/fine_tuning/jobs", json=body, headers=headers)
+            assert response.status_code == 400 and field in response.json()["error"]["message"]
+        unauthenticated = await http.get("/v1/batches")
+        assert unauthenticated.status_code == 401
+    assert jobs_stack.jobs._jobs == {}
+    await router.aclose()
