@@ -17,6 +17,7 @@ from router.proxy.asgi import Exchange, Receive, Scope, Send
 from router.proxy.auth import ProxyAuth
 from router.proxy.errors import MethodNotAllowed, RouteNotFound, error_answer
 from router.proxy.metrics import Metrics
+from router.proxy.metrics_share import MetricsShare
 from router.proxy.routes import Handlers, RouterLike
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -52,9 +53,15 @@ class ProxyApp:
             "/openapi.json": self._openapi,
         }
         self._openapi_body: bytes | None = None
+        self.metrics_share: MetricsShare | None = None
         add_callback = getattr(router, "add_callback", None)
         if add_callback is not None:
             add_callback(self.metrics.on_router_event)
+
+    def enable_shared_metrics(self, directory: str) -> None:
+        """Merge every worker's counters into each ``/metrics`` answer (several worker processes)."""
+        self.metrics_share = MetricsShare(directory, self.metrics)
+        self.handlers.share = self.metrics_share
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -137,8 +144,12 @@ class ProxyApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.metrics_share is not None:
+                    await self.metrics_share.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.metrics_share is not None:
+                    await self.metrics_share.stop()
                 try:
                     await self.router.aclose()
                 except Exception as exc:

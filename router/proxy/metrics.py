@@ -2,8 +2,8 @@
 
 Recording a request is a couple of dict increments and a bisect (no locks: one event loop per worker).
 Labels are bounded: routes are the fixed route names, deployments and model groups come from the config.
-Each worker process keeps its own counters; Prometheus sums them across scrapes of the same target only if
-each worker is scraped, so run one worker per container (or a sidecar) when exact totals matter.
+Each worker keeps its own counters; with several workers ``metrics_share.MetricsShare`` merges every
+worker's snapshot into one exposition (``snapshot``/``absorb`` are the JSON form it exchanges).
 """
 
 from __future__ import annotations
@@ -86,8 +86,42 @@ class Metrics:
         if completion:
             self.tokens[(model_group, "completion")] += int(completion)
 
-    def render(self) -> bytes:
-        """The text exposition format (version 0.0.4)."""
+    def snapshot(self) -> dict[str, Any]:
+        """Everything counted so far, as JSON-able data (for merging across worker processes)."""
+        return {
+            "requests": [[route, status, n] for (route, status), n in self.requests.items()],
+            "latency": {key: [h.counts, h.sum] for key, h in self.latency.items()},
+            "attempts": [[deployment, status, n] for (deployment, status), n in self.attempts.items()],
+            "attempt_latency": {key: [h.counts, h.sum] for key, h in self.attempt_latency.items()},
+            "cooldowns": dict(self.cooldowns),
+            "tokens": [[group, kind, n] for (group, kind), n in self.tokens.items()],
+            "outcomes": [[group, outcome, n] for (group, outcome), n in self.outcomes.items()],
+            "in_flight": self.in_flight,
+        }
+
+    def absorb(self, snap: dict[str, Any]) -> None:
+        """Add another worker's snapshot into these counters."""
+        for route, status, n in snap.get("requests", []):
+            self.requests[(str(route), int(status))] += int(n)
+        for deployment, status, n in snap.get("attempts", []):
+            self.attempts[(str(deployment), str(status))] += int(n)
+        for group, kind, n in snap.get("tokens", []):
+            self.tokens[(str(group), str(kind))] += int(n)
+        for group, outcome, n in snap.get("outcomes", []):
+            self.outcomes[(str(group), str(outcome))] += int(n)
+        for deployment, n in snap.get("cooldowns", {}).items():
+            self.cooldowns[str(deployment)] += int(n)
+        for target, source in ((self.latency, snap.get("latency", {})),
+                               (self.attempt_latency, snap.get("attempt_latency", {}))):  # fmt: skip
+            for key, (counts, total) in source.items():
+                hist = target[str(key)]
+                if len(counts) == len(hist.counts):
+                    hist.counts = [a + int(b) for a, b in zip(hist.counts, counts, strict=True)]
+                    hist.sum += float(total)
+        self.in_flight += int(snap.get("in_flight", 0))
+
+    def render(self, rss_by_pid: dict[int, int] | None = None) -> bytes:
+        """The text exposition format (version 0.0.4). ``rss_by_pid``: resident memory per worker process."""
         out: list[str] = []
         _counter(out, "vertex_router_requests_total", "HTTP requests by route and status.")
         for (route, status), n in sorted(self.requests.items()):
@@ -116,11 +150,13 @@ class Metrics:
         out.append("# HELP vertex_router_in_flight_requests Requests being served now.")
         out.append("# TYPE vertex_router_in_flight_requests gauge")
         out.append(f"vertex_router_in_flight_requests {self.in_flight}")
-        rss = _rss_bytes()
-        if rss is not None:
-            out.append("# HELP process_resident_memory_bytes Resident memory of this worker.")
-            out.append("# TYPE process_resident_memory_bytes gauge")
-            out.append(f"process_resident_memory_bytes {rss}")
+        if rss_by_pid is None:
+            own = rss_bytes()
+            rss_by_pid = {} if own is None else {os.getpid(): own}
+        out.append("# HELP vertex_router_worker_resident_memory_bytes Resident memory per worker process.")
+        out.append("# TYPE vertex_router_worker_resident_memory_bytes gauge")
+        for pid, rss in sorted(rss_by_pid.items()):
+            out.append(f'vertex_router_worker_resident_memory_bytes{{pid="{pid}"}} {rss}')
         return ("\n".join(out) + "\n").encode()
 
 
@@ -147,7 +183,7 @@ def _esc(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _rss_bytes() -> int | None:
+def rss_bytes() -> int | None:
     try:
         with open("/proc/self/statm", "rb") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

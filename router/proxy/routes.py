@@ -19,6 +19,7 @@ from router.proxy.asgi import Exchange, Headers
 from router.proxy.auth import ApiKey, ProxyAuth
 from router.proxy.errors import NotImplementedByRouter
 from router.proxy.metrics import Metrics
+from router.proxy.metrics_share import MetricsShare
 from router.proxy.streaming import DONE, SSE_HEADERS, Relay, sse_frame
 from router.proxy.validation import (
     CHAT,
@@ -85,6 +86,7 @@ class Handlers:
     log: structlog.typing.FilteringBoundLogger
 
     def __post_init__(self) -> None:
+        self.share: MetricsShare | None = None
         self.created = int(time.time())
         self.model_ids = list(self.router.model_names())
 
@@ -147,7 +149,7 @@ class Handlers:
         await ex.respond_json(200, orjson.dumps(self.router.health(), default=str))
 
     async def metrics_text(self, ex: Exchange) -> None:
-        body = self.metrics.render()
+        body = self.share.render() if self.share is not None else self.metrics.render()
         await ex.respond(200, [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")], body)
 
     async def passthrough(self, ex: Exchange, path: str) -> None:

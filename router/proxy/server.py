@@ -14,8 +14,10 @@ workers cost no CPU. granian is the default when installed; ``VERTEX_ROUTER_SERV
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ NO_AUTH_ENV = "VERTEX_ROUTER_NO_AUTH"
 JSON_LOGS_ENV = "VERTEX_ROUTER_JSON_LOGS"
 LOG_LEVEL_ENV = "VERTEX_ROUTER_LOG_LEVEL"
 SERVER_ENV = "VERTEX_ROUTER_SERVER"
+METRICS_DIR_ENV = "VERTEX_ROUTER_METRICS_DIR"
 GRACEFUL_SHUTDOWN_S = 30
 # Longer than common load balancers' idle timeouts (GCP 600 s is configurable; AWS ALB 60 s), so the balancer
 # closes idle connections first and never sends a request on one the proxy just closed (a spurious 502).
@@ -69,6 +72,8 @@ def serve_from_args(args: Any) -> int:
     # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal to the previous handler; with the
     # default handler the process would die by the signal. A finished graceful shutdown is a success: exit 0.
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    metrics_dir = tempfile.mkdtemp(prefix="vertex-router-metrics-") if workers > 1 else ""
+    os.environ[METRICS_DIR_ENV] = metrics_dir
     try:
         if server_choice() == "granian":
             run_granian(host=args.host, port=int(args.port), workers=workers, log_level=log_level)
@@ -76,6 +81,8 @@ def serve_from_args(args: Any) -> int:
             run_uvicorn(host=args.host, port=int(args.port), workers=workers, log_level=log_level)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return EXIT_OK
 
 
@@ -149,7 +156,10 @@ def app_from_env() -> ProxyApp:
     auth = ProxyAuth.from_config(router.config)
     if auth is None and os.environ.get(NO_AUTH_ENV) != "1":
         raise RuntimeError("no API key configured and --no-auth not given")
-    return create_app(router, auth=auth, max_body_bytes=max_body_bytes(router.config))
+    app = create_app(router, auth=auth, max_body_bytes=max_body_bytes(router.config))
+    if os.environ.get(METRICS_DIR_ENV):
+        app.enable_shared_metrics(os.environ[METRICS_DIR_ENV])
+    return app
 
 
 def max_body_bytes(config: Any) -> int:

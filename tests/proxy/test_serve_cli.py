@@ -141,8 +141,15 @@ def test_serve_with_no_auth_and_two_workers(emulator: tuple[RunningEmulator, Pat
     process, url = start(config, "--no-auth", "--workers", "2")
     try:
         body = {"model": "gemini-flash", "messages": [{"role": "user", "content": "hi"}]}
-        statuses = {httpx.post(f"{url}/v1/chat/completions", json=body, timeout=30).status_code for _ in range(4)}
+        statuses = {httpx.post(f"{url}/v1/chat/completions", json=body, timeout=30).status_code for _ in range(6)}
         assert statuses == {200}
+        # Whichever worker answers the scrape reports all six (other workers publish once a second).
+        wanted = 'vertex_router_requests_total{route="/chat/completions",status="200"} 6'
+        for _ in range(100):
+            if wanted in httpx.get(f"{url}/metrics").text:
+                break
+            time.sleep(0.1)
+        assert wanted in httpx.get(f"{url}/metrics").text
     finally:
         code = stop(process)
     assert code == 0
