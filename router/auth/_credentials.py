@@ -83,6 +83,9 @@ def _application_default(scopes: Sequence[str]) -> tuple[Credentials, str | None
         credentials, project = google.auth.default(scopes=list(scopes))
     except _LOAD_ERRORS as exc:
         raise CredentialsError(f"no usable Application Default Credentials: {exc}", source="ADC") from exc
+    if not project:  # gcloud user credentials name their project only as the quota project
+        quota = getattr(credentials, "quota_project_id", None)
+        project = quota if isinstance(quota, str) else None
     return credentials, project
 
 

@@ -148,3 +148,19 @@ def test_adc_reads_google_application_credentials(
     creds, project = load_credentials_and_project(None)
     assert isinstance(creds, service_account.Credentials)
     assert project == "p-sa"
+
+
+def test_adc_finds_gcloud_user_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    user = {
+        "type": "authorized_user",
+        "client_id": "cid.apps.googleusercontent.com",
+        "client_secret": "sec-ret-value-1234",
+        "refresh_token": "1//refresh-token-value",
+        "quota_project_id": "gcloud-proj",
+    }
+    (tmp_path / "application_default_credentials.json").write_bytes(orjson.dumps(user))
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))
+    creds, project = load_credentials_and_project(None)
+    assert isinstance(creds, user_credentials.Credentials)
+    assert project == "gcloud-proj"
