@@ -19,6 +19,7 @@ import structlog
 
 from router._build import DeploymentRuntime, build_engine, build_runtimes
 from router._params import merge_params, reject_identity_keys
+from router._passthrough import account_for, forwarded_headers, upstream_url
 from router._rescue import PrefixSkippingParser, mode_for, prefill_messages
 from router._stream import ChatStream, Rescue
 from router._sync import LoopThread
@@ -353,6 +354,36 @@ class Router:
             self._loops[loop] = res
         return res
 
+    # ------------------------------------------------------------------ native Vertex pass-through
+
+    async def passthrough(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        """Forward a native Vertex REST call (``/vertex-ai/{path}`` on the proxy) with this config's credentials.
+        Server-sent-event streams (``alt=sse``) are relayed event by event; anything else is read whole."""
+        account = account_for(self.config, path)
+        prepared = PreparedRequest(
+            method=method.upper(),
+            url=upstream_url(account, path, query),
+            body=body or None,
+            headers=forwarded_headers(headers) or {"content-type": "application/json"},
+            stream="alt=sse" in query,
+        )
+        if not prepared.stream:
+            response = await self._vertex_call(prepared, account.credentials)
+            return (
+                response.status,
+                {"content-type": response.headers.get("content-type", "application/json")},
+                (response.body),
+            )
+        res = self._resources()
+        upstream = await res.client.open_stream(prepared, token=await res.tokens.token(account.credentials))
+        if upstream.status >= 400:
+            body_bytes = await upstream.read_body()
+            await upstream.aclose()
+            return upstream.status, {"content-type": "application/json"}, body_bytes
+        return upstream.status, {"content-type": "text/event-stream"}, _sse_relay(upstream)
+
     # ------------------------------------------------------------------ lifecycle
 
     async def readiness(self) -> dict[str, Any]:
@@ -377,6 +408,14 @@ class Router:
             if res is not None:
                 self._sync.run(res.aclose())
         self._sync.stop()
+
+
+async def _sse_relay(upstream: UpstreamStream) -> AsyncIterator[bytes]:
+    try:
+        async for data in upstream.events():
+            yield b"data: " + data.encode() + b"\n\n"
+    finally:
+        await upstream.aclose()
 
 
 class _Finished:

@@ -57,6 +57,7 @@ class VertexTarget:
     credentials: Credentials
     gcs_bucket_name: str | None = None
     position: tuple[int, int] = (0, 0)
+    api_base: str | None = None
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ class Resolver:
         if facts is None or project is None or location is None:
             return None
         bucket = account.gcs_bucket_name or self.env.gcs_bucket_name
-        return VertexTarget(project, location, facts.value, bucket, self.source.value_pos(path))
+        return VertexTarget(project, location, facts.value, bucket, self.source.value_pos(path), account.api_base)
 
     def _written(self, base: Path, what: str) -> Path:
         """The path of the key the user actually wrote (LiteLLM spelling or ours)."""

@@ -92,6 +92,10 @@ class VertexAccount(ConfigModel):
     gcs_bucket_name: str | None = Field(
         default=None, description="Cloud Storage bucket (optionally bucket/prefix) for files and batches."
     )
+    api_base: str | None = Field(
+        default=None,
+        description="Send these calls to this base URL instead of Google's (a private endpoint, the emulator).",
+    )
 
 
 class ConfigFile(ConfigModel):
