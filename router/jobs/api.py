@@ -145,8 +145,10 @@ class JobsAPI:
         metadata: Mapping[str, str] | None = None,
         **kw: Any,
     ) -> Batch:
-        if endpoint not in ("", "/v1/chat/completions", "/chat/completions"):
-            raise InvalidRequestError(f"Vertex batches serve /v1/chat/completions, not {endpoint!r}", param="endpoint")
+        if endpoint not in ("", "/v1/chat/completions", "/chat/completions", "/v1/embeddings", "/embeddings"):
+            raise InvalidRequestError(
+                f"Vertex batches serve /v1/chat/completions and /v1/embeddings, not {endpoint!r}", param="endpoint"
+            )
         account, uri = self._file_uri(input_file_id, kw, param="input_file_id")
         resource = batches.model_resource(uri, self._batch_model(model))
         if resource.startswith("endpoints/"):
@@ -154,18 +156,18 @@ class JobsAPI:
         body = batches.create_body(uri, resource, metadata)
         job = await self._job_call(account, "POST", "/batchPredictionJobs", body)
         log.info("batch_created", batch_id=str(job.get("name", "")).rsplit("/", 1)[-1], model=resource)
-        return batches.to_batch(job, endpoint=endpoint or "/v1/chat/completions", metadata=metadata)
+        return batches.to_batch(job, metadata=metadata)
 
     async def aretrieve_batch(self, batch_id: str, **kw: Any) -> Batch:
         account = files_account(self.config, kw)
         job = await self._job_call(account, "GET", f"/batchPredictionJobs/{_job_id(batch_id)}")
-        return batches.to_batch(job, endpoint="/v1/chat/completions")
+        return batches.to_batch(job)
 
     async def alist_batches(self, after: str | None = None, limit: int | None = None, **kw: Any) -> ListPage[Batch]:
         """One page; ``after``: the previous page's last id (as the openai SDK sends) or its ``next_page_token``."""
         account = files_account(self.config, kw)
         page = await self._list(account, "/batchPredictionJobs", after, limit)
-        data = [batches.to_batch(job, endpoint="/v1/chat/completions") for job in page.get("batchPredictionJobs", [])]
+        data = [batches.to_batch(job) for job in page.get("batchPredictionJobs", [])]
         return _page(data, page)
 
     async def acancel_batch(self, batch_id: str, **kw: Any) -> Batch:
@@ -173,7 +175,7 @@ class JobsAPI:
         job_id = _job_id(batch_id)
         await self._job_call(account, "POST", f"/batchPredictionJobs/{job_id}:cancel", {})
         job = await self._job_call(account, "GET", f"/batchPredictionJobs/{job_id}")
-        return batches.to_batch(job, endpoint="/v1/chat/completions")
+        return batches.to_batch(job)
 
     # ------------------------------------------------------------------ fine-tuning
 

@@ -86,7 +86,10 @@ def _label_ok(text: str, *, first: bool) -> bool:
     return all(c.isdigit() or c in "_-" or (c.isalpha() and c.islower()) for c in text)
 
 
-def to_batch(job: Mapping[str, Any], *, endpoint: str = "", metadata: Mapping[str, str] | None = None) -> Batch:
+def to_batch(job: Mapping[str, Any], *, metadata: Mapping[str, str] | None = None) -> Batch:
+    """The OpenAI view of a job; ``endpoint`` follows the model (embedding models serve ``/v1/embeddings``)."""
+    model = str(job.get("model") or "")
+    endpoint = "/v1/embeddings" if "embedding" in model.rsplit("/", 1)[-1] else "/v1/chat/completions"
     state = str(job.get("state") or "JOB_STATE_UNSPECIFIED")
     status = STATUS.get(state, "failed")
     uris = (job.get("inputConfig") or {}).get("gcsSource", {}).get("uris") or [""]
@@ -107,7 +110,7 @@ def to_batch(job: Mapping[str, Any], *, endpoint: str = "", metadata: Mapping[st
         request_counts=_counts(job.get("completionStats")),
         errors=_errors(job.get("error")),
         metadata=dict(metadata) if metadata else (dict(job["labels"]) if job.get("labels") else None),
-        model=str(job.get("model") or "") or None,
+        model=model or None,
     )
     batch.__pydantic_extra__ = {"vertex_state": state, "vertex_name": job.get("name")}
     return batch

@@ -186,3 +186,13 @@ async def test_embedding_rows_in_any_order_are_grouped_and_a_missing_part_is_an_
     assert [line["custom_id"] for line in out] == ["b", "a", "c"]
     assert [d["embedding"] for d in by_id["a"]["response"]["body"]["data"]] == [[1.0], [2.0]]
     assert by_id["c"]["response"] is None and "1 input(s) have no result" in by_id["c"]["error"]["message"]
+
+
+def test_batch_endpoint_follows_the_model() -> None:
+    chat = batches.to_batch(
+        {"name": "x/1", "state": "JOB_STATE_PENDING", "model": "publishers/google/models/gemini-2.5-flash"}
+    )
+    embed = batches.to_batch(
+        {"name": "x/2", "state": "JOB_STATE_PENDING", "model": "publishers/google/models/gemini-embedding-001"}
+    )
+    assert (chat.endpoint, embed.endpoint) == ("/v1/chat/completions", "/v1/embeddings")
