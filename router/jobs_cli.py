@@ -43,6 +43,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, metavar="FILE", help="config file (files_settings, model_list)")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between polls (default 10)")
     parser.add_argument("--output", metavar="FILE", help="write the output lines here when the job completes")
+    # Accepted after the action too, like every other command (SUPPRESS keeps the main parser's value).
+    parser.add_argument("--json-logs", action="store_true", default=argparse.SUPPRESS, help="log JSON lines")
+    levels = ("debug", "info", "warning", "error")
+    parser.add_argument("--log-level", choices=levels, default=argparse.SUPPRESS, help="log level")
 
 
 def run_batch(
