@@ -1,0 +1,343 @@
+"""The fault matrix of issue 10: every row, for Gemini and for the Model Garden OpenAI-compatible family, streamed
+and unary, through ``vertex-router serve`` in front of the emulator.
+
+Shared by the end-to-end tests (``tests/faults``) and ``benchmarks/fault_matrix.py``: the config for every row is
+built here, each row arms its faults here, and ``run_case`` makes one call with the official ``openai`` SDK and
+reports what the client saw (text, status, headers, model, usage, time to the last byte) and what the emulator
+saw (requests per deployment).
+
+Each deployment has its own project id (``p-<row>-<family>-<mode>-<role>``), so a fault targets exactly one
+deployment (``Fault(route="/projects/<id>/")``) and the emulator's request log counts attempts per deployment.
+Roles: ``a`` the primary, ``b`` a second deployment of the same group, ``c`` the fallback group's deployment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+import yaml
+
+from router.emulator.faults import Fault
+
+FAMILIES = ("gemini", "garden")
+MODES = ("stream", "unary")
+PROMPT = "one two three four five six seven eight"
+MESSAGES = [{"role": "user", "content": PROMPT}]
+GEMINI_MODEL = "vertex_ai/gemini-2.5-flash"
+NO_PREFILL = "no-prefill"  # the emulator rejects a trailing assistant turn for a model/endpoint with this mark
+
+# Router settings every row shares: phase deadlines well under the total, so a silent or stalled upstream costs
+# half a second, not the request.
+ROUTER_SETTINGS: dict[str, Any] = {
+    "num_retries": 2,
+    "timeout": 20,
+    "first_token_timeout": 0.5,
+    "stream_chunk_timeout": 0.5,
+    "connect_timeout": 0.5,
+    "cooldown_time": 5,
+    "stream_rescue": "prefill",
+}
+ATTEMPT_TIMEOUT = 3  # litellm_params.timeout of every deployment: one unary attempt, well under the total
+
+CONTEXT_MESSAGE = {
+    "gemini": "The input token count (1048577) exceeds the maximum number of tokens allowed (1048576).",
+    "garden": "This model's maximum context length is 8192 tokens. However, you requested 8193 tokens. "
+    "Please reduce the length of the messages.",
+}
+POLICY_MESSAGE = "The request was blocked by the content filtering policy."
+# Events before the terminal one: Gemini's last event carries finishReason; the OpenAI-format stream sends a role
+# chunk, one chunk per word, then the finish chunk, the usage chunk and [DONE].
+WORDS_IN_ANSWER = len(f"Echo: {PROMPT}".split())
+BEFORE_TERMINAL = {"gemini": WORDS_IN_ANSWER - 1, "garden": WORDS_IN_ANSWER + 1}
+
+FaultsFor = Callable[[str, str], Mapping[str, Mapping[str, Any]]]  # (family, mode) -> role -> Fault fields
+
+
+def _none(_family: str, _mode: str) -> Mapping[str, Mapping[str, Any]]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    title: str
+    roles: tuple[str, ...] = ("a", "b")
+    fallback_roles: tuple[str, ...] = ()
+    fallback_kind: str = "fallbacks"  # or context_window_fallbacks / content_policy_fallbacks
+    faults: FaultsFor = _none
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # role -> extra litellm_params
+    modes: tuple[str, ...] = MODES
+    expect_status: int = 200
+
+
+def _on(role: str, **fields: Any) -> FaultsFor:
+    return lambda _family, _mode: {role: fields}
+
+
+ROWS: tuple[Row, ...] = (
+    Row("healthy", "no fault", roles=("a",)),
+    Row("429-once", "429 once with Retry-After: 2", roles=("a",), faults=_on("a", status=429, retry_after=2, times=1)),
+    Row(
+        "429-persistent",
+        "429 persistent, no Retry-After",
+        roles=("a",),
+        fallback_roles=("c",),
+        faults=_on("a", status=429),
+    ),
+    Row("500-once", "500 once", roles=("a",), faults=_on("a", status=500, times=1)),
+    Row("503-persistent", "503 persistent", roles=("a",), fallback_roles=("c",), faults=_on("a", status=503)),
+    Row("reset", "TCP reset before headers", faults=_on("a", reset=True)),
+    Row("silent", "upstream never answers", faults=_on("a", silent=True)),
+    Row("slow-first-token", "first token after the deadline", faults=_on("a", first_byte_ms=8000)),
+    Row("cut", "stream cut after some tokens", faults=_on("a", cut_after=3), modes=("stream",)),
+    Row("stall", "stream stalls after some tokens", faults=_on("a", stall_after=3), modes=("stream",)),
+    Row("malformed", "malformed SSE event", faults=_on("a", malformed_after=3), modes=("stream",)),
+    Row(
+        "no-terminal",
+        "stream ends without its terminal event",
+        faults=lambda family, _mode: {"a": {"end_after": BEFORE_TERMINAL[family]}},
+        modes=("stream",),
+    ),
+    Row(
+        "replay",
+        "cut stream, fallback rejects prefill (replay)",
+        faults=_on("a", cut_after=3),
+        params={"b": {"stream_rescue": "replay"}},
+        modes=("stream",),
+    ),
+    Row(
+        "context-window",
+        "400 context length exceeded",
+        fallback_roles=("c",),
+        fallback_kind="context_window_fallbacks",
+        faults=lambda family, _mode: {
+            "a": {"status": 400, "message": CONTEXT_MESSAGE[family]},
+            "b": {"status": 400, "message": CONTEXT_MESSAGE[family]},
+        },
+    ),
+    Row(
+        "content-policy",
+        "400 content policy, no content_policy_fallbacks",
+        roles=("a",),
+        faults=_on("a", status=400, message=POLICY_MESSAGE),
+        expect_status=400,
+    ),
+    Row(
+        "content-policy-fallback",
+        "400 content policy, content_policy_fallbacks names a target",
+        roles=("a",),
+        fallback_roles=("c",),
+        fallback_kind="content_policy_fallbacks",
+        faults=_on("a", status=400, message=POLICY_MESSAGE),
+    ),
+    Row(
+        "outage",
+        "primary 503 for a while, then healthy",
+        params={"a": {"cooldown_time": 1}},
+    ),
+)
+ROW_BY_KEY = {row.key: row for row in ROWS}
+
+
+# ------------------------------------------------------------------------------------------------ naming
+
+
+def group_name(row: str, family: str, mode: str) -> str:
+    return f"{row}-{family}-{mode}"
+
+
+def fallback_group(row: str, family: str, mode: str) -> str:
+    return f"{group_name(row, family, mode)}-fb"
+
+
+def project(row: str, family: str, mode: str, role: str) -> str:
+    return f"p-{group_name(row, family, mode)}-{role}"
+
+
+def endpoint_id(row: str, family: str, mode: str, role: str) -> str:
+    """A Model Garden endpoint id per deployment (the response's ``model`` names it); the replay row's rescuer
+    carries the emulator's no-prefill mark."""
+    index = [r.key for r in ROWS].index(row) * 100 + MODES.index(mode) * 10 + "abc".index(role)
+    if row == "replay" and role == "b":
+        return f"{NO_PREFILL}-{index}"
+    return str(7_000_000 + index)
+
+
+def gemini_model(row: str, role: str) -> str:
+    return f"{GEMINI_MODEL}-{NO_PREFILL}" if row == "replay" and role == "b" else GEMINI_MODEL
+
+
+# ------------------------------------------------------------------------------------------------ config
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the emulator is, and the service-account file it trusts."""
+
+    emulator_url: str
+    credentials: Path
+
+
+def deployment(stack: Stack, row: Row, family: str, mode: str, role: str) -> dict[str, Any]:
+    proj = project(row.key, family, mode, role)
+    params: dict[str, Any] = {
+        "vertex_project": proj,
+        "vertex_location": "us-central1",
+        "vertex_credentials": str(stack.credentials),
+        "timeout": ATTEMPT_TIMEOUT,
+    }
+    if family == "gemini":
+        params.update(model=gemini_model(row.key, role), api_base=stack.emulator_url)
+    else:
+        endpoint = endpoint_id(row.key, family, mode, role)
+        base = f"{stack.emulator_url}/v1/projects/{proj}/locations/us-central1/endpoints/{endpoint}"
+        params.update(model=f"vertex_ai/openai/{endpoint}", api_base=base)
+    if role in ("a", "b"):
+        params["order"] = 1 if role == "a" else 2  # the faulted primary is always tried first
+    params.update(row.params.get(role, {}))
+    group = fallback_group(row.key, family, mode) if role in row.fallback_roles else group_name(row.key, family, mode)
+    return {"model_name": group, "litellm_params": params}
+
+
+def build_config(stack: Stack) -> dict[str, Any]:
+    model_list: list[dict[str, Any]] = []
+    fallbacks: dict[str, list[dict[str, list[str]]]] = {}
+    for row in ROWS:
+        for family in FAMILIES:
+            for mode in row.modes:
+                for role in (*row.roles, *row.fallback_roles):
+                    model_list.append(deployment(stack, row, family, mode, role))
+                if row.fallback_roles:
+                    entry = {group_name(row.key, family, mode): [fallback_group(row.key, family, mode)]}
+                    fallbacks.setdefault(row.fallback_kind, []).append(entry)
+    return {"model_list": model_list, "router_settings": {**ROUTER_SETTINGS, **fallbacks}}
+
+
+def write_config(stack: Stack, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(build_config(stack), sort_keys=False))
+    return path
+
+
+# ------------------------------------------------------------------------------------------------ faults
+
+
+def arm(faults: Any, row: Row, family: str, mode: str) -> list[Fault]:
+    """Add the row's faults to the emulator's fault table; returns them (to remove later)."""
+    added = []
+    for role, fields in row.faults(family, mode).items():
+        route = f"/projects/{project(row.key, family, mode, role)}/"
+        added.append(faults.add(Fault(route=route, **fields)))
+    return added
+
+
+# ------------------------------------------------------------------------------------------------ one call
+
+
+@dataclass
+class Outcome:
+    """What one call through the proxy gave the client, and what reached the emulator."""
+
+    status: int
+    text: str
+    models: list[str]  # the ``model`` of the answer (a stream: of its chunks, in order of appearance)
+    usage: Any
+    error: str | None
+    header_attempts: int | None
+    header_deployment: str | None
+    seconds: float  # request start to the last byte
+    requests: dict[str, list[Any]] = field(default_factory=dict)  # role -> RecordedRequest list
+    error_body: Any = None  # the OpenAI error object of a failed call
+    reference: str = ""  # a healthy call's text, for comparison
+
+    @property
+    def attempts(self) -> int:
+        return sum(len(found) for found in self.requests.values())
+
+    def count(self, role: str) -> int:
+        return len(self.requests.get(role, []))
+
+
+def call(client: openai.OpenAI, model: str, stream: bool) -> Outcome:
+    """One chat call; never raises for an API error (it is part of the outcome)."""
+    started = time.perf_counter()
+    try:
+        if stream:
+            return _streamed(client, model, started)
+        return _unary(client, model, started)
+    except openai.APIStatusError as exc:
+        seconds = time.perf_counter() - started
+        attempts, deployment_id = _route_headers(exc.response.headers)
+        outcome = Outcome(exc.status_code, "", [], None, str(exc.message), attempts, deployment_id, seconds)
+        outcome.error_body = exc.body
+        return outcome
+
+
+def _unary(client: openai.OpenAI, model: str, started: float) -> Outcome:
+    raw = client.chat.completions.with_raw_response.create(model=model, messages=MESSAGES)  # type: ignore[arg-type]
+    answer = raw.parse()
+    seconds = time.perf_counter() - started
+    text = answer.choices[0].message.content or ""
+    attempts, deployment_id = _route_headers(raw.headers)
+    return Outcome(raw.status_code, text, [answer.model], answer.usage, None, attempts, deployment_id, seconds)
+
+
+def _streamed(client: openai.OpenAI, model: str, started: float) -> Outcome:
+    raw = client.chat.completions.with_raw_response.create(
+        model=model,
+        messages=MESSAGES,  # type: ignore[arg-type]
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    attempts, deployment_id = _route_headers(raw.headers)
+    pieces: list[str] = []
+    models: list[str] = []
+    usage = None
+    error = None
+    try:
+        for chunk in raw.parse():
+            if chunk.model not in models:
+                models.append(chunk.model)
+            if chunk.choices:
+                pieces.append(chunk.choices[0].delta.content or "")
+            if chunk.usage is not None:
+                usage = chunk.usage
+    except openai.APIError as exc:  # an error event after content: the stream failed mid-way
+        error = str(exc.message)
+    seconds = time.perf_counter() - started
+    return Outcome(raw.status_code, "".join(pieces), models, usage, error, attempts, deployment_id, seconds)
+
+
+def _route_headers(headers: Any) -> tuple[int | None, str | None]:
+    attempts = headers.get("x-router-attempts")
+    return (int(attempts) if attempts else None), headers.get("x-router-deployment")
+
+
+def upstream_requests(app: Any, row: Row, family: str, mode: str) -> dict[str, list[Any]]:
+    """The emulator's recorded requests per role of this row (all roles, also the fallback group's)."""
+    found: dict[str, list[Any]] = {}
+    for role in (*row.roles, *row.fallback_roles):
+        marker = f"/projects/{project(row.key, family, mode, role)}/"
+        found[role] = [r for r in app.requests if marker in r.path]
+    return found
+
+
+def run_case(client: openai.OpenAI, app: Any, row: Row, family: str, mode: str) -> Outcome:
+    """Arm the row's faults, make one call to its group, collect what the emulator saw, disarm."""
+    added = arm(app.faults, row, family, mode)
+    try:
+        outcome = call(client, group_name(row.key, family, mode), stream=mode == "stream")
+    finally:
+        for fault in added:
+            app.faults.remove(fault.id)
+    outcome.requests = upstream_requests(app, row, family, mode)
+    return outcome
+
+
+def healthy_text(family: str) -> str:
+    """The healthy answer; a test compares it with a healthy call's text too, so this is only the expectation."""
+    return f"Echo: {PROMPT}"
