@@ -3,17 +3,16 @@ Router that has the jobs API, pointed at it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from router import Router
 from router.emulator.jobs import JobsEmulator
 from router.emulator.oauth import TokenAuthority
-from router.emulator.server import RunningEmulator, _bind, _config, _url, start_in_thread
+from router.emulator.server import RunningEmulator, start_in_thread
 from router.jobs import JobsAPI
 
 BUCKET = "vr-test-bucket"
@@ -23,43 +22,11 @@ class JobsRouter(JobsAPI, Router):
     """What ``Router`` is once the lead adds ``JobsAPI`` to its bases."""
 
 
-class _WithJobs:
-    """The emulator app with the jobs routes in front (until app.py mounts them itself)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.jobs = JobsEmulator(app)
-
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self.jobs.handles(scope["path"]):
-            await self.jobs(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-
 def _start(authority: TokenAuthority) -> tuple[RunningEmulator, JobsEmulator]:
     emulator = start_in_thread(authority=authority)
-    jobs = getattr(emulator.app, "jobs", None)
-    if isinstance(jobs, JobsEmulator):
-        return emulator, jobs
-    emulator.stop()
-    import threading
-    import time
-
-    from router.emulator.app import create_app
-
-    app = create_app(authority=authority)
-    wrapped = _WithJobs(app)
-    sock = _bind("127.0.0.1", 0)
-    server = uvicorn.Server(_config(app))
-    server.config.app = wrapped
-    server.config.loaded = False
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return RunningEmulator(url=_url("127.0.0.1", sock), app=app, server=server, thread=thread), wrapped.jobs
+    jobs = emulator.app.jobs  # the emulator app mounts the Cloud Storage and job routes itself
+    assert isinstance(jobs, JobsEmulator)
+    return emulator, jobs
 
 
 class JobsStack:
