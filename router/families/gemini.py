@@ -172,8 +172,8 @@ class GeminiFamily(BaseFamily):
             raise _not_json(response.body, target) from exc
         if not isinstance(payload, dict):
             raise _not_json(response.body, target)
-        model = target.model_name or payload.get("modelVersion") or target.model
-        result = to_chat_completion(payload, model)
+        # ``model`` names what answered (the deployment's model), as OpenAI does, not the group asked for.
+        result = to_chat_completion(payload, target.model)
         if "response_format" in request.params:
             _enforce_schema(result, ResponseFormat(request.params["response_format"]))
         return result
@@ -186,9 +186,7 @@ class GeminiFamily(BaseFamily):
         def classify_event(payload: Mapping[str, Any]) -> UpstreamError:
             return classify(200, parse_error_body(payload), {}, deployment_id=deployment)
 
-        return GeminiStreamParser(
-            target.model_name or target.model, include_usage=include_usage, classify=classify_event
-        )
+        return GeminiStreamParser(target.model, include_usage=include_usage, classify=classify_event)
 
     def classify_error(self, response: UpstreamResponse, target: Target) -> UpstreamError:
         return classify(

@@ -119,11 +119,11 @@ def test_parallel_tool_calls_get_unique_ids() -> None:
     assert response.choices[0].finish_reason == "tool_calls"
 
 
-def test_response_model_name_prefers_the_model_group() -> None:
+def test_response_model_names_the_deployment_model_that_answered_not_the_group() -> None:
     named = Target(**{**{f: getattr(FLASH, f) for f in FLASH.__slots__}, "model_name": "my-group"})
     payload = {"candidates": [{"content": {"parts": [{"text": "x"}]}, "finishReason": "STOP"}], "modelVersion": "v"}
     response = FAMILY.parse_response(UpstreamResponse(200, {}, orjson.dumps(payload)), CallRequest("chat", {}), named)
-    assert response.model == "my-group"
+    assert response.model == FLASH.model
     assert response["choices"][0].message.content == "x"
 
 
