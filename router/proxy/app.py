@@ -22,6 +22,7 @@ from router.proxy.routes import Handlers, RouterLike
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 _PASSTHROUGH_PREFIXES = ("/vertex-ai/", "/vertex_ai/")
+_PASSTHROUGH_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 Bound = Callable[[Exchange], Awaitable[None]]
 
@@ -88,6 +89,8 @@ class ProxyApp:
         """The metrics label and handler for this method and path; 404/405 otherwise."""
         path = ex.path
         if path.startswith(_PASSTHROUGH_PREFIXES):
+            if ex.method not in _PASSTHROUGH_METHODS:
+                raise MethodNotAllowed(ex.method, ex.path, ", ".join(sorted(_PASSTHROUGH_METHODS)))
             rest = path[len("/vertex-ai/") :]
             return "/vertex-ai", lambda e: self.handlers.passthrough(e, rest)
         if path.startswith("/v1/"):

@@ -266,6 +266,30 @@ def _get_route(summary: str, schema: dict[str, Any], *, auth: bool, media: str =
     return {"get": op}
 
 
+def _passthrough_route() -> dict[str, Any]:
+    """Native Vertex REST, forwarded with the proxy's credentials; bodies and answers are Google's, unchanged."""
+    param = {
+        "name": "path",
+        "in": "path",
+        "required": True,
+        "schema": _STR,
+        "description": "The Vertex REST path, e.g. v1/projects/P/locations/L/publishers/google/models/M:predict",
+    }
+    responses = {
+        "200": {"description": "Vertex's answer, unchanged (JSON, or SSE for streaming methods)."},
+        **_errors(("401", "413")),
+    }
+    op = {"security": [{"bearer": []}, {"apiKey": []}], "parameters": [param], "responses": responses}
+    body = {"requestBody": {"content": {"application/json": {"schema": _OBJ}}}}
+    return {
+        "get": {**op, "summary": "Vertex pass-through (GET)."},
+        "delete": {**op, "summary": "Vertex pass-through (DELETE)."},
+        "post": {**op, **body, "summary": "Vertex pass-through (POST)."},
+        "put": {**op, **body, "summary": "Vertex pass-through (PUT)."},
+        "patch": {**op, **body, "summary": "Vertex pass-through (PATCH)."},
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every proxy route (each also served without the /v1 prefix)."""
     schemas = {**_response_schemas(), **_request_schemas()}
@@ -297,6 +321,7 @@ def openapi_document() -> dict[str, Any]:
             "/health/liveliness": _get_route("The process is up.", _STR, auth=False),
             "/health/readiness": readiness_route,
             "/metrics": _get_route("Prometheus metrics.", _STR, auth=False, media="text/plain"),
+            "/vertex-ai/{path}": _passthrough_route(),
         },
         "components": {
             "schemas": schemas,
