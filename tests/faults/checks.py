@@ -16,7 +16,7 @@ from tests.faults.matrix import (
     Row,
     call,
     endpoint_id,
-    fallback_group,
+    gemini_model,
     group_name,
     project,
     run_case,
@@ -34,13 +34,11 @@ def deployment_id(m: Matrix, row: str, family: str, mode: str, role: str) -> str
 
 
 def expected_model(row: Row, family: str, mode: str, role: str) -> str:
-    """The ``model`` an answer from ``role`` carries: Gemini names the deployment's model group, a Model Garden
-    endpoint its endpoint id."""
+    """The ``model`` an answer from ``role`` carries: the deployment's model (Gemini), the endpoint id the
+    endpoint answers with (Model Garden)."""
     if family == "garden":
         return endpoint_id(row.key, family, mode, role)
-    if role in row.fallback_roles:
-        return fallback_group(row.key, family, mode)
-    return group_name(row.key, family, mode)
+    return gemini_model(row.key, role).removeprefix("vertex_ai/")
 
 
 def healthy(m: Matrix, family: str, mode: str) -> Outcome:

@@ -29,6 +29,7 @@ MODES = ("stream", "unary")
 PROMPT = "one two three four five six seven eight"
 MESSAGES = [{"role": "user", "content": PROMPT}]
 GEMINI_MODEL = "vertex_ai/gemini-2.5-flash"
+FALLBACK_GEMINI_MODEL = "vertex_ai/gemini-2.5-pro"
 NO_PREFILL = "no-prefill"  # the emulator rejects a trailing assistant turn for a model/endpoint with this mark
 
 # Router settings every row shares: phase deadlines well under the total, so a silent or stalled upstream costs
@@ -169,7 +170,10 @@ def endpoint_id(row: str, family: str, mode: str, role: str) -> str:
 
 
 def gemini_model(row: str, role: str) -> str:
-    return f"{GEMINI_MODEL}-{NO_PREFILL}" if row == "replay" and role == "b" else GEMINI_MODEL
+    """Gemini deployments: the fallback group serves another model, so ``model`` tells who answered."""
+    if row == "replay" and role == "b":
+        return f"{GEMINI_MODEL}-{NO_PREFILL}"
+    return FALLBACK_GEMINI_MODEL if role == "c" else GEMINI_MODEL
 
 
 # ------------------------------------------------------------------------------------------------ config
