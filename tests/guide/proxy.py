@@ -38,7 +38,7 @@ def serve(config: str | Path) -> Iterator[str]:
             log_level="warning",
             access_log=False,
             log_config=None,
-        )  # fmt: skip
+        )
     )
     thread = threading.Thread(target=server.run, name="guide-proxy", daemon=True)
     thread.start()
