@@ -34,8 +34,9 @@ def test_scrape_sums_every_workers_counters_and_histograms(tmp_path: Path) -> No
 
 
 def test_an_exited_workers_counters_stay_but_its_memory_gauge_goes(tmp_path: Path) -> None:
-    dead_pid = subprocess.Popen(["true"]).pid
-    os.waitpid(dead_pid, 0)
+    exited = subprocess.Popen(["true"])
+    exited.wait()
+    dead_pid = exited.pid
     _worker(tmp_path, dead_pid, requests=4)
     answering = _worker(tmp_path, os.getpid(), requests=1)
     text = answering.render().decode()
