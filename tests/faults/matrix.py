@@ -21,13 +21,14 @@ from typing import Any
 
 import openai
 import yaml
+from openai.types.chat import ChatCompletionMessageParam
 
 from router.emulator.faults import Fault
 
 FAMILIES = ("gemini", "garden")
 MODES = ("stream", "unary")
 PROMPT = "one two three four five six seven eight"
-MESSAGES = [{"role": "user", "content": PROMPT}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": PROMPT}]
 GEMINI_MODEL = "vertex_ai/gemini-2.5-flash"
 FALLBACK_GEMINI_MODEL = "vertex_ai/gemini-2.5-pro"
 NO_PREFILL = "no-prefill"  # the emulator rejects a trailing assistant turn for a model/endpoint with this mark
@@ -282,7 +283,7 @@ def call(client: openai.OpenAI, model: str, stream: bool) -> Outcome:
 
 
 def _unary(client: openai.OpenAI, model: str, started: float) -> Outcome:
-    raw = client.chat.completions.with_raw_response.create(model=model, messages=MESSAGES)  # type: ignore[arg-type]
+    raw = client.chat.completions.with_raw_response.create(model=model, messages=MESSAGES)
     answer = raw.parse()
     seconds = time.perf_counter() - started
     text = answer.choices[0].message.content or ""
@@ -293,7 +294,7 @@ def _unary(client: openai.OpenAI, model: str, started: float) -> Outcome:
 def _streamed(client: openai.OpenAI, model: str, started: float) -> Outcome:
     raw = client.chat.completions.with_raw_response.create(
         model=model,
-        messages=MESSAGES,  # type: ignore[arg-type]
+        messages=MESSAGES,
         stream=True,
         stream_options={"include_usage": True},
     )
