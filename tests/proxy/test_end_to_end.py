@@ -36,13 +36,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningEmu
 
 
 def model_list(emulator: RunningEmulator, credentials: Path) -> list[dict[str, Any]]:
-    def entry(group: str, model: str, location: str = "us-central1", **extra: Any) -> dict[str, Any]:
-        params = {"model": model, "vertex_project": "emulator-project", "vertex_location": location,
-                  "vertex_credentials": str(credentials), "api_base": emulator.url}  # fmt: skip
+    def entry(
+        group: str, model: str, location: str = "us-central1", *, use_in_pass_through: bool = False, **extra: Any
+    ) -> dict[str, Any]:
+        params = {
+            "model": model,
+            "vertex_project": "emulator-project",
+            "vertex_location": location,
+            "vertex_credentials": str(credentials),
+            "api_base": emulator.url,
+        }
+        if use_in_pass_through:
+            params["use_in_pass_through"] = True  # fmt: skip
         return {"model_name": group, "litellm_params": params, **extra}
 
     return [
-        entry("gemini-flash", "vertex_ai/gemini-2.5-flash", "us-central1"),
+        entry("gemini-flash", "vertex_ai/gemini-2.5-flash", "us-central1", use_in_pass_through=True),
         entry("gemini-flash", "vertex_ai/gemini-2.5-flash", "europe-west4"),
         entry("text-embedding", "vertex_ai/text-embedding-005"),
         entry("imagen", "vertex_ai/imagen-3.0-generate-002"),
@@ -182,3 +191,51 @@ async def test_readiness_with_real_credentials(proxy_url: str) -> None:
         response = await http.get(f"{proxy_url}/health/readiness")
     assert response.status_code == 200
     assert response.json()["status"] == "healthy"
+
+
+GEMINI_PATH = "v1/projects/my-project/locations/us-central1/publishers/google/models/gemini-2.5-flash"
+GEMINI_BODY = {"contents": [{"role": "user", "parts": [{"text": "Hello from the native API"}]}]}
+
+
+async def test_vertex_passthrough_with_the_proxy_key(proxy_url: str, stack: tuple[RunningEmulator, Path]) -> None:
+    async with httpx.AsyncClient(base_url=proxy_url, headers={"Authorization": f"Bearer {KEY}"}) as http:
+        response = await http.post(f"/vertex-ai/{GEMINI_PATH}:generateContent", json=GEMINI_BODY)
+        refused = await http.post(
+            f"/vertex-ai/{GEMINI_PATH}:generateContent", json=GEMINI_BODY, headers={"Authorization": "Bearer x"}
+        )
+    assert response.status_code == 200
+    assert response.json()["candidates"][0]["content"]["parts"][0]["text"]
+    assert refused.status_code == 401
+    # The emulator checks bearer tokens: the 200 means the Router's own token went upstream, not the proxy key;
+    # and the project in the path is the configured account's, not the one the client wrote.
+    upstream = stack[0].app.requests[-1]
+    assert "/projects/emulator-project/" in upstream.path
+    assert upstream.status == 200
+
+
+async def test_vertex_passthrough_streams_sse(proxy_url: str) -> None:
+    async with httpx.AsyncClient(base_url=proxy_url, headers={"x-api-key": KEY}) as http:
+        response = await http.post(
+            f"/vertex-ai/{GEMINI_PATH}:streamGenerateContent", params={"alt": "sse"}, json=GEMINI_BODY
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = [line for line in response.text.splitlines() if line.startswith("data: ")]
+    assert len(events) >= 1
+
+
+async def test_google_genai_sdk_pointed_at_the_proxy(proxy_url: str) -> None:
+    from google import genai
+    from google.genai import types
+    from google.oauth2.credentials import Credentials
+
+    # The proxy key rides as the OAuth token, the way LiteLLM users point Vertex SDKs at a proxy.
+    client = genai.Client(
+        vertexai=True,
+        project="my-project",
+        location="us-central1",
+        credentials=Credentials(token=KEY),
+        http_options=types.HttpOptions(base_url=f"{proxy_url}/vertex-ai/", api_version="v1"),
+    )
+    response = await client.aio.models.generate_content(model="gemini-2.5-flash", contents="Hello from genai")
+    assert response.text
