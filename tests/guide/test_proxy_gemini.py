@@ -4,6 +4,7 @@ JSON (the guide has trailing commas and ``# 👈`` comments inside the JSON)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 
@@ -324,3 +325,33 @@ def test_guide_pdf_proxy_curl(env: Guide) -> None:
     sent = env.only_request()
     assert sent.path.startswith("/v1/projects/emulator-project/locations/us-central1/")
     assert body(sent)["contents"][0]["parts"][1] == {"fileData": {"fileUri": PDF_URI, "mimeType": "application/pdf"}}
+
+
+def test_guide_pdf_and_audio_base64_proxy_curl(env: Guide) -> None:
+    encoded_file = base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
+    with serve("gemini-1.5-flash-files.yaml") as url:
+        reply = httpx.post(
+            f"{url}/v1/chat/completions",
+            headers=AUTH,
+            json={
+                "model": "gemini-1.5-flash",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "text", "text": SUMMARIZE},
+                            {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{encoded_file}"}},
+                            {
+                                "type": "audio_input",
+                                "audio_input": {"audio_input": f"data:audio/mp3;base64,{encoded_file}"},
+                            },
+                        ],
+                    }
+                ],
+                "max_tokens": 300,
+            },
+        )
+    assert reply.status_code == 200, reply.text
+    parts = body(env.only_request())["contents"][0]["parts"]
+    assert parts[1] == {"inlineData": {"mimeType": "application/pdf", "data": encoded_file}}
+    assert parts[2] == {"inlineData": {"mimeType": "audio/mpeg", "data": encoded_file}}
