@@ -19,10 +19,13 @@ from router.emulator.call import Call
 from router.emulator.errors import Reply, StreamReply, anthropic_error, json_reply
 from router.emulator.synth import (
     MARK_CALL_TOOL,
+    MARK_NO_PREFILL,
     MARK_TOO_LONG,
+    NO_PREFILL_MESSAGE,
     answer_for,
     apply_stop,
     chunk_words,
+    continuation,
     count_tokens,
     digest,
     sample_for_schema,
@@ -103,6 +106,13 @@ def _last_user_text(messages: list[Any]) -> str:
     return ""
 
 
+def _trailing_assistant_text(messages: list[Any]) -> str | None:
+    last = messages[-1] if messages else None
+    if not isinstance(last, Mapping) or last.get("role") != "assistant":
+        return None
+    return _text_of(last.get("content", ""))
+
+
 def _check(body: Any, call: Call) -> Reply | None:
     if not isinstance(body, dict):
         return anthropic_error(400, "Request body must be a JSON object.")
@@ -124,6 +134,8 @@ def _check(body: Any, call: Call) -> Reply | None:
     for index, message in enumerate(messages):
         if not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant"):
             return anthropic_error(400, f"messages.{index}.role: Input should be 'user' or 'assistant'")
+    if MARK_NO_PREFILL in call.route.model and _trailing_assistant_text(messages) is not None:
+        return anthropic_error(400, NO_PREFILL_MESSAGE)
     tokens = _input_tokens(body)
     limit = call.settings.claude_max_input_tokens
     if tokens > limit or MARK_TOO_LONG in _text_of(messages[-1].get("content", "")):
@@ -170,7 +182,8 @@ def compose(call: Call) -> Answer | Reply:
         )
         answer.stop_reason = "tool_use"
         return answer
-    text, stop = apply_stop(answer_for(user_text), body.get("stop_sequences"))
+    prefill = _trailing_assistant_text(body["messages"])
+    text, stop = apply_stop(continuation(answer_for(user_text), prefill), body.get("stop_sequences"))
     text, cut = truncate_tokens(text, body["max_tokens"])
     answer.blocks.append({"type": "text", "text": text})
     if stop:

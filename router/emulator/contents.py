@@ -89,6 +89,14 @@ def last_user_text(contents: list[Any]) -> str:
     return ""
 
 
+def trailing_model_text(contents: list[Any]) -> str | None:
+    """The text of a trailing ``model`` turn (a prefill the answer continues), or None when the user spoke last."""
+    last = contents[-1] if contents else None
+    if not isinstance(last, dict) or pick(last, "role") != "model":
+        return None
+    return "".join(p["text"] for p in parts_of(last) if isinstance(p.get("text"), str) and not p.get("thought"))
+
+
 def all_text(contents: list[Any]) -> str:
     return " ".join(part_text(p) for c in contents for p in parts_of(c))
 

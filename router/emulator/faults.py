@@ -13,7 +13,8 @@ Kinds (combine freely; they act in this order):
 - ``first_byte_ms``: headers at once, the first body byte after this delay;
 - streams only: ``error_after`` (a mid-stream error event after N events, spelled per family),
   ``malformed_after`` (an unparseable event after N events), ``stall_after`` (hang after N events for
-  ``stall_seconds``), ``cut_after`` (close after N events, no terminal event).
+  ``stall_seconds``), ``cut_after`` (close after N events, no terminal event), ``end_after`` (end the body
+  cleanly after N events: a complete HTTP response without the stream's terminal event).
 
 Rules come from Python (``app.faults.add(Fault(...))``), a YAML/JSON file (a list of rules, or
 ``{"faults": [...]}``) or the control endpoint ``POST /_emulator/faults``.
@@ -49,6 +50,7 @@ class Fault:
     cut_after: int | None = None
     malformed_after: int | None = None
     error_after: int | None = None
+    end_after: int | None = None
     reset: bool = False
     silent: bool = False
     times: int | None = None
@@ -65,7 +67,8 @@ class Fault:
     @property
     def stream_event_limit(self) -> int | None:
         """The earliest event index at which a stream fault acts, or ``None``."""
-        marks = [n for n in (self.stall_after, self.cut_after, self.malformed_after, self.error_after) if n is not None]
+        kinds = (self.stall_after, self.cut_after, self.malformed_after, self.error_after, self.end_after)
+        marks = [n for n in kinds if n is not None]
         return min(marks) if marks else None
 
     def to_json(self) -> dict[str, Any]:

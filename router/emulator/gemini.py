@@ -19,17 +19,21 @@ from router.emulator.contents import (
     pick,
     request_contents,
     token_details,
+    trailing_model_text,
 )
 from router.emulator.errors import Reply, StreamReply, bad_request, json_reply, unable_to_submit
 from router.emulator.gemini_checks import Prepared, check, schema_problem
 from router.emulator.synth import (
     MARK_BLOCK,
     MARK_CALL_TOOL,
+    MARK_NO_PREFILL,
     MARK_SAFETY_STOP,
+    NO_PREFILL_MESSAGE,
     answer_for,
     apply_stop,
     b64,
     chunk_words,
+    continuation,
     count_tokens,
     digest,
     rfc3339,
@@ -66,7 +70,8 @@ def compose(prepared: Prepared, call: Call) -> Prepared:
         schema = pick(forced, "parametersJsonSchema") or pick(forced, "parameters") or {}
         prepared.call = {"name": forced.get("name", ""), "args": sample_for_schema(schema)}
         return prepared
-    text = _text_answer(config, prepared.user_text)
+    prefill = trailing_model_text(pick(body, "contents") or [])
+    text = continuation(_text_answer(config, prepared.user_text), prefill)
     text, stop = apply_stop(text, pick(config, "stopSequences"))
     limit = pick(config, "maxOutputTokens")
     text, cut = truncate_tokens(text, int(limit) if isinstance(limit, int | str) and str(limit).isdigit() else None)
@@ -249,6 +254,9 @@ def generate_content(call: Call) -> Reply | StreamReply:
     prepared = check(call)
     if isinstance(prepared, Reply):
         return prepared
+    prefilled = trailing_model_text(pick(prepared.body, "contents") or []) is not None
+    if prefilled and MARK_NO_PREFILL in call.route.model_key:
+        return bad_request(NO_PREFILL_MESSAGE)
     compose(prepared, call)
     if call.route.verb == "streamGenerateContent":
         return _stream_reply(stream_events(prepared, call), sse=call.stream_sse)

@@ -15,10 +15,13 @@ from router.emulator.call import Call
 from router.emulator.errors import Reply, StreamReply, bad_request, json_reply
 from router.emulator.synth import (
     MARK_CALL_TOOL,
+    MARK_NO_PREFILL,
     MARK_TOO_LONG,
+    NO_PREFILL_MESSAGE,
     answer_for,
     apply_stop,
     chunk_words,
+    continuation,
     count_tokens,
     digest,
     sample_for_schema,
@@ -87,6 +90,13 @@ def _last_user_text(messages: list[Any]) -> str:
     return ""
 
 
+def _trailing_assistant_text(messages: list[Any]) -> str | None:
+    last = messages[-1] if messages else None
+    if not isinstance(last, Mapping) or last.get("role") != "assistant":
+        return None
+    return _content_text(last.get("content"))
+
+
 def _forced_tool(body: Mapping[str, Any], user_text: str) -> Mapping[str, Any] | None:
     tools: list[Mapping[str, Any]] = [
         t["function"]
@@ -133,6 +143,9 @@ def _check(call: Call, body: Any, *, fim: bool) -> Reply | None:
             "developer",
         ):
             return bad_request(f"messages[{index}].role: must be one of system, user, assistant, tool")
+    model_names = f"{call.route.model_key} {body.get('model') or ''}"
+    if MARK_NO_PREFILL in model_names and _trailing_assistant_text(messages) is not None:
+        return bad_request(NO_PREFILL_MESSAGE)
     if call.route.kind == "openapi_chat" and not body.get("model"):
         return bad_request("model: field required (e.g. meta/llama-3.3-70b-instruct-maas)")
     tokens = _prompt_tokens(messages)
@@ -171,7 +184,8 @@ def compose(call: Call, *, fim: bool) -> Completion | Reply:
         ]
         completion.finish = "tool_calls"
         return completion
-    text, stop = apply_stop(_text_answer(body, user_text), body.get("stop"))
+    prefill = None if fim else _trailing_assistant_text(body["messages"])
+    text, stop = apply_stop(continuation(_text_answer(body, user_text), prefill), body.get("stop"))
     limit = body.get("max_tokens", body.get("max_completion_tokens"))
     text, cut = truncate_tokens(text, limit if isinstance(limit, int) else None)
     completion.text = text

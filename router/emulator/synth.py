@@ -25,6 +25,8 @@ MARK_SAFETY_STOP = "EMULATOR_SAFETY_STOP"
 MARK_TOO_LONG = "EMULATOR_TOO_LONG"
 MARK_CALL_TOOL = "EMULATOR_CALL_TOOL"
 MARK_LONG_ANSWER = "EMULATOR_LONG_ANSWER"
+MARK_NO_PREFILL = "no-prefill"  # in a model name or endpoint id: a trailing assistant turn is a 400
+NO_PREFILL_MESSAGE = "Prefill is not supported for this model: the last turn must be from the user."
 
 _MAX_SAMPLE_DEPTH = 12
 
@@ -39,6 +41,14 @@ def answer_for(text: str) -> str:
     if MARK_LONG_ANSWER in text:
         return "Echo: " + " ".join(f"word{i}" for i in range(200))
     return f"Echo: {text}" if text else "Echo:"
+
+
+def continuation(answer: str, prefill: str | None) -> str:
+    """The answer to a conversation ending in a prefilled assistant turn: the rest of ``answer`` when the prefill
+    is its start (the model continues it), else the whole answer, as without the prefill."""
+    if prefill and answer.startswith(prefill):
+        return answer[len(prefill) :]
+    return answer
 
 
 def truncate_tokens(text: str, limit: int | None) -> tuple[str, bool]:

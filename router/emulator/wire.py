@@ -171,6 +171,9 @@ async def send_stream(
                 await wait_for_disconnect(receive, fault.stall_seconds)
             if index == fault.cut_after:
                 await drop_connection(scope, receive, reset=False)
+            if index == fault.end_after:
+                await send({"type": "http.response.body", "body": b""})
+                return
         if event is None:
             await send({"type": "http.response.body", "body": b""})
             return
