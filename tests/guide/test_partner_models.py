@@ -42,9 +42,7 @@ def test_guide_claude(adc: Guide) -> None:
     )
     assert body(sent)["temperature"] == 0.7
     assert body(sent)["anthropic_version"] == "vertex-2023-10-16"
-    assert body(sent)["messages"] == [{"role": "user", "content": [{"type": "text", "text": "hi"}]}] or body(sent)[
-        "messages"
-    ] == [{"role": "user", "content": "hi"}]
+    assert body(sent)["messages"] == [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]
 
 
 @pytest.mark.parametrize(
@@ -176,7 +174,7 @@ def test_guide_codestral_fim(adc: Guide) -> None:
     assert wire["top_p"] == 1
     assert wire["max_tokens"] == 10
     assert wire["min_tokens"] == 10
-    assert wire["random_seed"] == 10 or wire.get("seed") == 10
+    assert wire["random_seed"] == 10 and "seed" not in wire  # Mistral's name for it
     assert wire["stop"] == ["return"]
 
 
