@@ -17,7 +17,7 @@ PREFILL_ROWS = ("cut", "stall", "malformed", "no-terminal")
 @pytest.mark.parametrize("key", PREFILL_ROWS)
 def test_broken_stream_is_finished_by_prefill_on_the_next_deployment(matrix: Matrix, key: str, family: str) -> None:
     row, outcome = run(matrix, key, family, "stream")
-    assert_complete(outcome, row, family, "stream", answered_by="b")
+    assert_complete(outcome, row, family, "stream", answered_by="b", rescued=True)
     assert (outcome.count("a"), outcome.count("b")) == (1, 1)
     # The headers left before the break: they name the first deployment and its single attempt.
     assert (outcome.header_attempts, outcome.header_deployment) == (
@@ -26,14 +26,37 @@ def test_broken_stream_is_finished_by_prefill_on_the_next_deployment(matrix: Mat
     )
     role, prefill = last_turn(outcome.requests["b"][0], family)
     assert role == ASSISTANT[family]
-    assert prefill and outcome.reference.startswith(prefill) and prefill != outcome.reference
+    assert prefill and outcome.reference.startswith(prefill)  # what was delivered, to continue from
     assert_alive(matrix, family, "stream")
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_cut_stream_whose_rescuer_rejects_prefill_is_finished_by_replay(matrix: Matrix, family: str) -> None:
     row, outcome = run(matrix, "replay", family, "stream")
-    assert_complete(outcome, row, family, "stream", answered_by="b")
+    assert_complete(outcome, row, family, "stream", answered_by="b", rescued=True)
     assert (outcome.count("a"), outcome.count("b")) == (1, 1)
     assert last_turn(outcome.requests["b"][0], family) == ("user", PROMPT)  # the original request, no prefill
+    assert_alive(matrix, family, "stream")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_cut_stream_of_a_lone_deployment_is_finished_by_the_fallback_group(matrix: Matrix, family: str) -> None:
+    row, outcome = run(matrix, "cut-fallback", family, "stream")
+    assert_complete(outcome, row, family, "stream", answered_by="c", rescued=True)
+    assert (outcome.count("a"), outcome.count("c")) == (1, 1)
+    assert last_turn(outcome.requests["c"][0], family)[0] == ASSISTANT[family]
+    assert_alive(matrix, family, "stream")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("key", ["cut-alone", "cut-rescue-off"])
+def test_unrescuable_cut_ends_with_an_error_event_after_the_delivered_text(
+    matrix: Matrix, key: str, family: str
+) -> None:
+    _row, outcome = run(matrix, key, family, "stream")
+    assert outcome.status == 200  # the stream had started
+    assert outcome.error is not None  # ...and ends with the typed error event, not a silent [DONE]
+    assert outcome.text and outcome.reference.startswith(outcome.text) and outcome.text != outcome.reference
+    assert outcome.count("a") == 1
+    assert outcome.count("b") == 0  # rescue is off (or there is no other deployment): nothing re-issued
     assert_alive(matrix, family, "stream")
