@@ -4,11 +4,15 @@ the delivered prefix checked and skipped). The client sees one uninterrupted str
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
+import orjson
 import pytest
 
 from tests.faults.checks import ASSISTANT, assert_alive, assert_complete, deployment_id, last_turn, run
 from tests.faults.conftest import Matrix
-from tests.faults.matrix import FAMILIES, PROMPT
+from tests.faults.matrix import FAMILIES, MESSAGES, PROMPT, ROW_BY_KEY, arm, group_name
 
 PREFILL_ROWS = ("cut", "stall", "malformed", "no-terminal")
 
@@ -60,3 +64,45 @@ def test_unrescuable_cut_ends_with_an_error_event_after_the_delivered_text(
     assert outcome.count("a") == 1
     assert outcome.count("b") == 0  # rescue is off (or there is no other deployment): nothing re-issued
     assert_alive(matrix, family, "stream")
+
+
+def raw_stream(matrix: Matrix, key: str, family: str) -> list[Any]:
+    """The SSE ``data:`` payloads of one streamed call with the row's faults armed (``"[DONE]"`` kept as is)."""
+    row = ROW_BY_KEY[key]
+    added = arm(matrix.emulator.app.faults, row, family, "stream")
+    try:
+        body = {
+            "model": group_name(key, family, "stream"),
+            "messages": MESSAGES,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        response = httpx.post(f"{matrix.proxy.url}/v1/chat/completions", json=body, timeout=30)
+    finally:
+        for fault in added:
+            matrix.emulator.app.faults.remove(fault.id)
+    payloads = [line[len("data: ") :] for line in response.text.split("\n") if line.startswith("data: ")]
+    return [p if p == "[DONE]" else orjson.loads(p) for p in payloads]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("key", ["cut", "replay"])
+def test_rescued_stream_is_one_stream_on_the_wire(matrix: Matrix, key: str, family: str) -> None:
+    events = raw_stream(matrix, key, family)
+    chunks = [e for e in events if e != "[DONE]"]
+    assert events.count("[DONE]") == 1 and events[-1] == "[DONE]"
+    assert not any("error" in c for c in chunks)
+    choices = [choice for c in chunks for choice in c["choices"]]
+    assert sum(1 for choice in choices if choice["delta"].get("role")) == 1
+    assert [choice["finish_reason"] for choice in choices if choice["finish_reason"]] == ["stop"]
+    assert sum(1 for c in chunks if c.get("usage")) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (router/_stream.py ChatStream._next_rescued): continuation chunks keep the rescuer's chunk id",
+)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_rescued_stream_keeps_one_chunk_id(matrix: Matrix, family: str) -> None:
+    chunks = [e for e in raw_stream(matrix, "cut", family) if e != "[DONE]"]
+    assert len({c["id"] for c in chunks}) == 1
