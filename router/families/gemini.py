@@ -53,6 +53,7 @@ log = structlog.get_logger("router.families.gemini")
 
 # Top-level request fields that Vertex refuses next to ``cachedContent`` (they live in the cache).
 _CACHE_EXCLUSIVE = ("systemInstruction", "tools", "toolConfig")
+MAX_CACHED_URLS = 1024
 
 
 def traits_of(target: Target) -> GeminiTraits:
@@ -92,7 +93,7 @@ def build_body(params: Mapping[str, Any], traits: GeminiTraits, target: Target) 
     if converted.media_resolution:
         config["mediaResolution"] = converted.media_resolution
     extra_config = params.get("generation_config")
-    if isinstance(extra_config, Mapping):
+    if extra_config is not None and isinstance(extra_config, Mapping):
         config.update(camelize(extra_config))
     if config:
         body["generationConfig"] = config
@@ -130,7 +131,7 @@ def _add_passthrough(body: dict[str, Any], params: Mapping[str, Any], target: Ta
     if tags:
         body["labels"] = tags
     armor = params.get("model_armor_config")
-    if isinstance(armor, Mapping):
+    if armor is not None and isinstance(armor, Mapping):  # None first: an ABC check costs more than the rest
         body["modelArmorConfig"] = camelize(armor)
     cached = params.get("cached_content")
     if isinstance(cached, str) and cached:
@@ -147,6 +148,8 @@ class GeminiFamily(BaseFamily):
     def __init__(self) -> None:
         # Traits per deployment model, decided once (bounded by the number of configured models).
         self._traits: dict[tuple[str, str | None, str], GeminiTraits] = {}
+        # URLs per deployment and method: validating the location and splitting api_base cost ~1 µs a request.
+        self._urls: dict[tuple[str, str, str, str, str | None, str | None, bool], str] = {}
 
     def traits(self, target: Target) -> GeminiTraits:
         base = target.options.get("base_model", "") if target.options else ""
@@ -163,7 +166,25 @@ class GeminiFamily(BaseFamily):
         traits = self.traits(target)
         params = filter_params(flatten_extra_body(request.params), supported_params(traits), target)
         body = build_body(params, traits, target)
-        return json_request(model_url(target, stream=request.stream), body, stream=request.stream)
+        return json_request(self.url(target, stream=request.stream), body, stream=request.stream)
+
+    def url(self, target: Target, *, stream: bool) -> str:
+        """``model_url``, remembered per deployment (bounded: the cache is dropped when it grows past the limit)."""
+        key = (
+            target.project,
+            target.location,
+            target.publisher,
+            target.model,
+            target.endpoint_id,
+            target.api_base,
+            stream,
+        )
+        found = self._urls.get(key)
+        if found is None:
+            if len(self._urls) >= MAX_CACHED_URLS:
+                self._urls.clear()
+            found = self._urls[key] = model_url(target, stream=stream)
+        return found
 
     def parse_response(self, response: UpstreamResponse, request: CallRequest, target: Target) -> ChatCompletion:
         try:

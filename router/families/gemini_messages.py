@@ -37,7 +37,7 @@ def to_contents(messages: list[Any], traits: GeminiTraits, *, fill_empty: bool =
     out = Converted(system=None, contents=[])
     system_parts: list[dict[str, Any]] = []
     for message in messages:
-        if not isinstance(message, Mapping):
+        if not isinstance(message, dict) and not isinstance(message, Mapping):  # dict first: ABC checks are slow
             raise InvalidRequestError("each message must be an object", param="messages")
         role = message.get("role")
         if role in ("system", "developer") and traits.system_instruction:

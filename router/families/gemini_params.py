@@ -82,7 +82,7 @@ def supported_params(traits: GeminiTraits) -> frozenset[str]:
 def flatten_extra_body(params: dict[str, Any]) -> dict[str, Any]:
     """``extra_body={...}`` (openai SDK style) → its keys as ordinary params (explicit params win)."""
     extra = params.get("extra_body")
-    if not isinstance(extra, Mapping) or not extra:
+    if extra is None or not isinstance(extra, Mapping) or not extra:
         return params
     merged = {**extra, **params}
     merged.pop("extra_body", None)
@@ -154,9 +154,11 @@ def _modality(value: Any) -> str:
 def thinking_config(params: Mapping[str, Any], traits: GeminiTraits, target: Target) -> dict[str, Any] | None:
     """``thinking`` wins over ``reasoning_effort``; both turn thoughts on in the answer unless switching off."""
     thinking = params.get("thinking")
-    if isinstance(thinking, Mapping):
+    if thinking is not None and isinstance(thinking, Mapping):
         return _from_thinking(thinking, traits, target)
     effort = params.get("reasoning_effort")
+    if effort is None:
+        return None
     if isinstance(effort, Mapping):  # {"effort": "low", "summary": ...}
         effort = effort.get("effort")
     if effort is None:
@@ -212,7 +214,7 @@ def safety_settings(value: Any) -> list[dict[str, Any]] | None:
 
 
 def labels(value: Any) -> dict[str, str] | None:
-    if not isinstance(value, Mapping):
+    if value is None or not isinstance(value, Mapping):
         return None
     kept = {str(k): v for k, v in value.items() if isinstance(v, str)}
     return kept or None

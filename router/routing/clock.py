@@ -10,6 +10,5 @@ from collections.abc import Awaitable, Callable
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-
-def system_clock() -> float:
-    return time.time()
+# The builtin itself rather than a wrapper: the engine reads the clock several times per request.
+system_clock: Clock = time.time

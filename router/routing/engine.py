@@ -64,6 +64,7 @@ class RoutingEngine:
         self._stats = {spec.id: LocalStats(spec.model_name) for spec in self._table.all()}
         self._picker = Picker(settings, self._store, self._rng, self._stats)
         self._outcomes = Outcomes(settings, self._store, self._picker, self._stats)
+        self._tracks_inflight = self._picker.tracks_inflight
 
     # ------------------------------------------------------------------ lookup and observability
 
@@ -175,7 +176,7 @@ class RoutingEngine:
             now = self._clock()
             if now >= deadline:
                 return None
-            exclude = plan.excluded if allow_tried else plan.tried | plan.excluded
+            exclude = plan.excluded if allow_tried or not plan.tried else plan.tried | plan.excluded
             probe_ttl = min(self._settings.timeout, deadline - now)
             pick = await self._picker.pick(
                 plan.members, exclude, now, stream=stream, tokens=tokens, probe_ttl=probe_ttl
@@ -267,7 +268,7 @@ class RoutingEngine:
         spec = pick.spec
         stats = self._stats[spec.id]
         stats.in_flight += 1
-        if self._picker.tracks_inflight:
+        if self._tracks_inflight:
             await self._store.add_inflight(spec.id, 1)
         settled = False
         started = time.perf_counter()
@@ -292,7 +293,7 @@ class RoutingEngine:
             return error
         finally:
             stats.in_flight -= 1
-            if self._picker.tracks_inflight:
+            if self._tracks_inflight:
                 await self._store.add_inflight(spec.id, -1)
             if pick.probe and not settled:
                 await self._store.release_probe(spec.id)

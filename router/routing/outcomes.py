@@ -6,13 +6,13 @@ the instance's callbacks.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
-
 from router.errors import RouterError, UpstreamTimeoutError
+from router.routing.logs import HotLogger
 from router.routing.picker import Pick, Picker
 from router.routing.policy import allowed_fails, cooldown_kind, cooldown_seconds, counter_key
 from router.routing.report import AttemptInfo
@@ -47,20 +47,20 @@ class Outcomes:
         self._picker = picker
         self._stats = stats
         self._callbacks: list[EventCallback] = []
-        self._log = structlog.get_logger("router.routing")
+        self._log = HotLogger("router.routing")
 
     def add_callback(self, fn: EventCallback) -> None:
         self._callbacks.append(fn)
 
     async def emit(self, event: str, level: str, **fields: Any) -> None:
-        getattr(self._log, level)(event, **fields)
+        getattr(self._log.get(), level)(event, **fields)
         for fn in self._callbacks:
             try:
                 result = fn(event, fields)
                 if inspect.isawaitable(result):
                     await result
             except Exception as exc:  # a broken callback must never change routing
-                self._log.warning("callback_failed", event_name=event, error=type(exc).__name__)
+                self._log.get().warning("callback_failed", event_name=event, error=type(exc).__name__)
 
     async def success(self, pick: Pick, info: AttemptInfo, latency: float, now: float, tokens: int) -> None:
         spec = pick.spec
@@ -83,6 +83,8 @@ class Outcomes:
             await self._store.clear_health(spec.id)
             await self._store.release_probe(spec.id)
             stats.cooling_until = None
+        if not self._callbacks and not self._log.enabled(logging.DEBUG):
+            return  # nobody would see the event: skip assembling it (this runs on every request)
         await self.emit(
             "attempt_succeeded",
             "debug",

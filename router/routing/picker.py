@@ -60,6 +60,11 @@ class Picker:
         self._need_latency = settings.routing_strategy == "latency-based-routing"
         self._need_inflight = settings.routing_strategy == "least-busy"
         self._buffer = settings.routing_strategy_args.lowest_latency_buffer
+        # The contexts of requests without a token estimate (nearly all), built once rather than per pick.
+        self._contexts = (
+            PickContext(stream=False, tokens=0, lowest_latency_buffer=self._buffer),
+            PickContext(stream=True, tokens=0, lowest_latency_buffer=self._buffer),
+        )
 
     @property
     def tracks_latency(self) -> bool:
@@ -83,17 +88,22 @@ class Picker:
         tokens: int,
         probe_ttl: float,
     ) -> Pick | NoPick:
-        specs = [m for m in members if m.id not in exclude]
+        specs = [m for m in members if m.id not in exclude] if exclude else members
         if not specs:
             return NoPick(None)
         states = await self._store.snapshot(
             [s.id for s in specs], now, usage=self._limits, latency=self._need_latency, inflight=self._need_inflight
         )
         available, blocked = self._classify(specs, states, now, tokens)
-        ctx = PickContext(stream=stream, tokens=tokens, lowest_latency_buffer=self._buffer)
+        if tokens:
+            ctx = PickContext(stream=stream, tokens=tokens, lowest_latency_buffer=self._buffer)
+        else:
+            ctx = self._contexts[stream]
         while available:
-            tier = lowest_tier(available)
+            tier = available if len(available) == 1 else lowest_tier(available)
             choice = self._strategy(tier, self._rng, ctx)
+            if not self._needs_claim(choice):
+                return Pick(choice.spec, choice.state, False, False)  # no store round trip when nothing is claimed
             claimed = await self._claim(choice, now, tokens, probe_ttl)
             if isinstance(claimed, Pick):
                 return claimed
@@ -122,7 +132,6 @@ class Picker:
         available: list[Candidate] = []
         blocked: list[float] = []
         cooldowns = not self._settings.disable_cooldowns
-        next_minute = (minute_of(now) + 1) * 60.0
         for spec in specs:
             state = states[spec.id]
             half_open = False
@@ -138,17 +147,23 @@ class Picker:
                     continue
                 half_open = True
             if self._limits and not fits(state.rpm_used, state.tpm_used, spec.rpm, spec.tpm, tokens):
-                blocked.append(next_minute)
+                blocked.append((minute_of(now) + 1) * 60.0)
                 continue
             available.append(Candidate(spec, state, half_open))
         return available, blocked
+
+    def _needs_claim(self, choice: Candidate) -> bool:
+        return choice.half_open or self._limited(choice.spec)
+
+    def _limited(self, spec: DeploymentSpec) -> bool:
+        return self._limits and (spec.rpm is not None or spec.tpm is not None)
 
     async def _claim(self, choice: Candidate, now: float, tokens: int, probe_ttl: float) -> Pick | float:
         spec = choice.spec
         if choice.half_open and not await self._store.acquire_probe(spec.id, now, min(probe_ttl, PROBE_LEASE_MAX)):
             return now + PROBE_POLL
         reserved = False
-        if self._limits and (spec.rpm is not None or spec.tpm is not None):
+        if self._limited(spec):
             reserved = await self._store.reserve(spec.id, now, spec.rpm, spec.tpm, tokens)
             if not reserved:
                 if choice.half_open:
