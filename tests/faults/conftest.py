@@ -22,6 +22,7 @@ class Matrix:
     proxy: ServedProxy
     client: openai.OpenAI
     config: Path
+    credentials: Path
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +35,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     config = write_config(Stack(emulator.url, credentials), home / "config.yaml")
     proxy = ServedProxy(config, home / "proxy.log", "--no-auth")
     client = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="unused", max_retries=0, timeout=60)
-    yield Matrix(emulator, proxy, client, config)
+    yield Matrix(emulator, proxy, client, config, credentials)
     client.close()
     proxy.stop()
     emulator.stop()

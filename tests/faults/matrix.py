@@ -75,6 +75,7 @@ class Row:
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # role -> extra litellm_params
     modes: tuple[str, ...] = MODES
     expect_status: int = 200
+    custom: bool = False  # its test arms its own faults (the benchmark skips it)
 
 
 def _on(role: str, **fields: Any) -> FaultsFor:
@@ -129,6 +130,8 @@ ROWS: tuple[Row, ...] = (
         modes=("stream",),
         expect_status=502,
     ),
+    Row("late-cut", "connection dropped after the terminal event", modes=("stream",), custom=True),
+    Row("tool-cut", "stream cut after a tool-call delta", modes=("stream",), custom=True),
     Row(
         "replay",
         "cut stream, fallback rejects prefill (replay)",

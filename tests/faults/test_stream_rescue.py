@@ -10,9 +10,19 @@ import httpx
 import orjson
 import pytest
 
+from router.emulator.faults import Fault
 from tests.faults.checks import ASSISTANT, assert_alive, assert_complete, deployment_id, last_turn, run
 from tests.faults.conftest import Matrix
-from tests.faults.matrix import FAMILIES, MESSAGES, PROMPT, ROW_BY_KEY, arm, group_name
+from tests.faults.matrix import (
+    BEFORE_TERMINAL,
+    FAMILIES,
+    MESSAGES,
+    PROMPT,
+    ROW_BY_KEY,
+    arm,
+    group_name,
+    project,
+)
 
 PREFILL_ROWS = ("cut", "stall", "malformed", "no-terminal")
 
@@ -66,23 +76,30 @@ def test_unrescuable_cut_ends_with_an_error_event_after_the_delivered_text(
     assert_alive(matrix, family, "stream")
 
 
-def raw_stream(matrix: Matrix, key: str, family: str) -> list[Any]:
-    """The SSE ``data:`` payloads of one streamed call with the row's faults armed (``"[DONE]"`` kept as is)."""
-    row = ROW_BY_KEY[key]
-    added = arm(matrix.emulator.app.faults, row, family, "stream")
+def raw_stream(matrix: Matrix, key: str, family: str, faults: list[Fault] | None = None, **extra: Any) -> list[Any]:
+    """The SSE ``data:`` payloads of one streamed call (``"[DONE]"`` kept as is), with the row's faults armed
+    unless ``faults`` are given (their routes must name the row's deployments)."""
+    table = matrix.emulator.app.faults
+    added = arm(table, ROW_BY_KEY[key], family, "stream") if faults is None else [table.add(f) for f in faults]
     try:
         body = {
             "model": group_name(key, family, "stream"),
             "messages": MESSAGES,
             "stream": True,
             "stream_options": {"include_usage": True},
+            **extra,
         }
         response = httpx.post(f"{matrix.proxy.url}/v1/chat/completions", json=body, timeout=30)
     finally:
         for fault in added:
-            matrix.emulator.app.faults.remove(fault.id)
+            table.remove(fault.id)
     payloads = [line[len("data: ") :] for line in response.text.split("\n") if line.startswith("data: ")]
     return [p if p == "[DONE]" else orjson.loads(p) for p in payloads]
+
+
+def upstream_count(matrix: Matrix, key: str, family: str, role: str) -> int:
+    marker = f"/projects/{project(key, family, 'stream', role)}/"
+    return sum(1 for r in matrix.emulator.app.requests if marker in r.path)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -106,3 +123,54 @@ def test_rescued_stream_is_one_stream_on_the_wire(matrix: Matrix, key: str, fami
 def test_rescued_stream_keeps_one_chunk_id(matrix: Matrix, family: str) -> None:
     chunks = [e for e in raw_stream(matrix, "cut", family) if e != "[DONE]"]
     assert len({c["id"] for c in chunks}) == 1
+
+
+# Events in a healthy stream of the answer (Gemini: one per word; OpenAI format: role, words, finish, usage, [DONE]).
+ALL_EVENTS = {"gemini": BEFORE_TERMINAL["gemini"] + 1, "garden": BEFORE_TERMINAL["garden"] + 3}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (router/_stream.py ChatStream._pull): a transport error after the terminal event is rescued",
+)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_connection_dropped_after_the_terminal_event_is_a_complete_answer(matrix: Matrix, family: str) -> None:
+    route = f"/projects/{project('late-cut', family, 'stream', 'a')}/"
+    events = raw_stream(matrix, "late-cut", family, [Fault(route=route, cut_after=ALL_EVENTS[family])])
+    choices = [choice for e in events if e != "[DONE]" for choice in e["choices"]]
+    assert "".join(choice["delta"].get("content") or "" for choice in choices) == f"Echo: {PROMPT}"
+    assert [choice["finish_reason"] for choice in choices if choice["finish_reason"]] == ["stop"]
+    assert upstream_count(matrix, "late-cut", family, "a") == 1
+    assert upstream_count(matrix, "late-cut", family, "b") == 0  # nothing to rescue: the answer was complete
+
+
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "lookup",
+        "parameters": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]},
+    },
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (router/_stream.py ChatStream._fail + router/_router.py _rescuer): a stream that already "
+    "delivered tool-call deltas is rescued as if only its text counted; the tool call is sent twice",
+)
+def test_rescue_never_repeats_a_delivered_tool_call(matrix: Matrix) -> None:
+    route = f"/projects/{project('cut', 'garden', 'stream', 'a')}/"
+    # Events: role, the whole tool call, finish, [DONE]: cut after the tool call reached the client.
+    events = raw_stream(
+        matrix, "cut", "garden", [Fault(route=route, cut_after=2)], tools=[TOOL], tool_choice="required"
+    )
+    chunks = [e for e in events if e != "[DONE]"]
+    calls = [
+        call
+        for chunk in chunks
+        for choice in chunk.get("choices", [])
+        for call in choice["delta"].get("tool_calls") or []
+        if call.get("id")
+    ]
+    ended_with_error = any("error" in chunk for chunk in chunks)
+    assert ended_with_error or len(calls) == 1, calls
