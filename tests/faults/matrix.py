@@ -140,6 +140,22 @@ ROWS: tuple[Row, ...] = (
         modes=("stream",),
     ),
     Row(
+        "replay-differs",
+        "cut stream, the replayed answer starts differently",
+        faults=_on("a", cut_after=3),
+        params={"b": {"stream_rescue": "replay", "response_format": {"type": "json_object"}}},
+        modes=("stream",),
+        expect_status=502,
+    ),
+    Row(
+        "replay-short",
+        "cut stream, the replayed answer ends inside the delivered text",
+        faults=_on("a", cut_after=3),
+        params={"b": {"stream_rescue": "replay", "max_tokens": 2}},
+        modes=("stream",),
+        expect_status=502,
+    ),
+    Row(
         "context-window",
         "400 context length exceeded",
         fallback_roles=("c",),

@@ -36,10 +36,6 @@ def test_content_policy_without_fallback_is_one_attempt_and_a_clean_400(matrix: 
     assert_alive(matrix, family, mode)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/errors.py ContentPolicyError): no OpenAI code; OpenAI answers content_policy_violation",
-)
 @pytest.mark.parametrize("family", FAMILIES)
 def test_content_policy_error_carries_openai_code(matrix: Matrix, family: str) -> None:
     _row, outcome = run(matrix, "content-policy", family, "unary")

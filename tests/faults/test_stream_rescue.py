@@ -63,6 +63,22 @@ def test_cut_stream_of_a_lone_deployment_is_finished_by_the_fallback_group(matri
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_replay_that_starts_differently_ends_with_an_error_rather_than_splice(matrix: Matrix, family: str) -> None:
+    _row, outcome = run(matrix, "replay-differs", family, "stream")
+    assert outcome.status == 200 and outcome.error is not None
+    assert outcome.text and outcome.reference.startswith(outcome.text) and outcome.text != outcome.reference
+    assert (outcome.count("a"), outcome.count("b")) == (1, 1)
+    assert_alive(matrix, family, "stream")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_replay_that_ends_inside_the_delivered_text_ends_with_an_error(matrix: Matrix, family: str) -> None:
+    _row, outcome = run(matrix, "replay-short", family, "stream")
+    assert (outcome.count("a"), outcome.count("b")) == (1, 1)
+    assert outcome.status == 200 and outcome.error is not None, outcome
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("key", ["cut-alone", "cut-rescue-off"])
 def test_unrescuable_cut_ends_with_an_error_event_after_the_delivered_text(
     matrix: Matrix, key: str, family: str
@@ -115,10 +131,6 @@ def test_rescued_stream_is_one_stream_on_the_wire(matrix: Matrix, key: str, fami
     assert sum(1 for c in chunks if c.get("usage")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/_stream.py ChatStream._next_rescued): continuation chunks keep the rescuer's chunk id",
-)
 @pytest.mark.parametrize("family", FAMILIES)
 def test_rescued_stream_keeps_one_chunk_id(matrix: Matrix, family: str) -> None:
     chunks = [e for e in raw_stream(matrix, "cut", family) if e != "[DONE]"]
@@ -129,10 +141,6 @@ def test_rescued_stream_keeps_one_chunk_id(matrix: Matrix, family: str) -> None:
 ALL_EVENTS = {"gemini": BEFORE_TERMINAL["gemini"] + 1, "garden": BEFORE_TERMINAL["garden"] + 3}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/_stream.py ChatStream._pull): a transport error after the terminal event is rescued",
-)
 @pytest.mark.parametrize("family", FAMILIES)
 def test_connection_dropped_after_the_terminal_event_is_a_complete_answer(matrix: Matrix, family: str) -> None:
     route = f"/projects/{project('late-cut', family, 'stream', 'a')}/"
@@ -153,11 +161,6 @@ TOOL = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/_stream.py ChatStream._fail + router/_router.py _rescuer): a stream that already "
-    "delivered tool-call deltas is rescued as if only its text counted; the tool call is sent twice",
-)
 def test_rescue_never_repeats_a_delivered_tool_call(matrix: Matrix) -> None:
     route = f"/projects/{project('cut', 'garden', 'stream', 'a')}/"
     # Events: role, the whole tool call, finish, [DONE]: cut after the tool call reached the client.
