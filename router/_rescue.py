@@ -54,7 +54,13 @@ class PrefixSkippingParser:
         return self._trim(self._inner.feed(data))
 
     def finish(self) -> Sequence[Any]:
-        return self._trim(self._inner.finish())
+        chunks = self._trim(self._inner.finish())
+        if len(self._seen) < len(self._prefix):
+            raise MidStreamError(
+                "stream rescue by replay failed: the new answer ended inside the text already delivered",
+                received=self._prefix,
+            )
+        return chunks
 
     def _trim(self, chunks: Sequence[Any]) -> list[Any]:
         out = []

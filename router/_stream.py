@@ -34,6 +34,14 @@ def chunk_text(chunk: Any) -> str:
     return getattr(first, "text", None) or ""
 
 
+def _has_tool_calls(chunk: Any) -> bool:
+    for choice in getattr(chunk, "choices", None) or ():
+        delta = getattr(choice, "delta", None)
+        if delta is not None and getattr(delta, "tool_calls", None):
+            return True
+    return False
+
+
 class ChatStream:
     """Async iterator of OpenAI chunks with ``hidden_params`` known before iteration starts."""
 
@@ -58,6 +66,8 @@ class ChatStream:
         self.hidden_params = hidden_params
         self._after_close: list[Callable[[], Awaitable[None]]] = []
         self._delegate: ChatStream | None = None
+        self._tool_calls_delivered = any(_has_tool_calls(c) for c in self._pending)
+        self._stream_id: str | None = getattr(self._pending[0], "id", None) if self._pending else None
 
     def set_rescue(self, rescue: Rescue | None) -> None:
         self._rescue = rescue
@@ -100,6 +110,8 @@ class ChatStream:
             delta = getattr(choice, "delta", None)
             if delta is not None:
                 delta.role = None
+        if self._stream_id is not None and hasattr(chunk, "id"):
+            chunk.id = self._stream_id
         self.received += chunk_text(chunk)
         return chunk
 
@@ -114,6 +126,11 @@ class ChatStream:
             self._extend(self._parser.finish())
             return
         except RouterError as exc:
+            if self._parser.done:
+                # The answer was complete; only the connection's goodbye was lost.
+                self._finished = True
+                self._extend(self._parser.finish())
+                return
             await self._fail(exc)
             return
         try:
@@ -126,11 +143,13 @@ class ChatStream:
     def _extend(self, chunks: Iterable[Any]) -> None:
         for chunk in chunks:
             self.received += chunk_text(chunk)
+            self._tool_calls_delivered = self._tool_calls_delivered or _has_tool_calls(chunk)
             self._pending.append(chunk)
 
     async def _fail(self, error: RouterError) -> None:
         rescue, self._rescue = self._rescue, None  # one rescue per stream
-        if rescue is not None:
+        # A continuation can only extend text: tool calls already delivered would be called twice.
+        if rescue is not None and not self._tool_calls_delivered:
             await self._close()
             try:
                 self._delegate = await rescue(self.received, error)

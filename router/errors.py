@@ -42,12 +42,13 @@ class RouterError(Exception):
     openai_type: ClassVar[str] = "api_error"
     retryable: ClassVar[bool] = False
     cooldown: ClassVar[CooldownKind] = "never"
+    default_code: ClassVar[str | None] = None  # OpenAI's ``error.code`` for this class
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
-        self.code = code
+        self.code = code or self.default_code
 
     def to_openai(self) -> dict[str, Any]:
         """OpenAI's error JSON body for this error."""
@@ -176,11 +177,11 @@ class BadRequestError(UpstreamError):
 
 
 class ContextWindowExceededError(BadRequestError):
-    pass
+    default_code = "context_length_exceeded"
 
 
 class ContentPolicyError(BadRequestError):
-    pass
+    default_code = "content_policy_violation"
 
 
 class AuthenticationError(UpstreamError):
@@ -203,6 +204,7 @@ class RateLimitError(UpstreamError):
     openai_type = "rate_limit_error"
     retryable = True
     cooldown = "now"
+    default_code = "rate_limit_exceeded"
 
 
 class InternalServerError(UpstreamError):
