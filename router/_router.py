@@ -28,6 +28,7 @@ from router.auth import TokenCache
 from router.config import Config, load_config, load_config_dict
 from router.errors import InvalidRequestError, RouterError
 from router.families.base import CallContext, CallKind, CallRequest, PreparedRequest, UpstreamResponse
+from router.jobs.api import JobsAPI
 from router.routing import AttemptInfo
 from router.vertex.client import Deadlines, UpstreamStream, VertexClient
 
@@ -36,8 +37,9 @@ log = structlog.get_logger("router")
 EventCallback = Callable[[str, dict[str, Any]], None]
 
 
-class Router:
-    """Routes OpenAI-format calls to Vertex AI deployments described by one config."""
+class Router(JobsAPI):
+    """Routes OpenAI-format calls to Vertex AI deployments described by one config (and, through ``JobsAPI``,
+    files, batches and fine-tuning jobs)."""
 
     def __init__(
         self,
