@@ -13,11 +13,15 @@ set; that echo is stripped. The containers report no token counts, so ``usage`` 
 
 ``:predict`` cannot stream: a streaming call is sent unary (``PreparedRequest.stream`` is False) and the
 stream parser turns the whole body, fed to it as one piece, into chunks.
+
+An endpoint id alone does not say what the container serves, so an ``embedding`` call to one (the guide's
+"custom embedding model", ``vertex_ai/<your-model-id>`` with no ``model_info.mode``) is handed to the embeddings
+family, which knows the custom-endpoint ``:predict`` shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from router.errors import InvalidRequestError, UpstreamError
@@ -32,6 +36,7 @@ from router.families.base import (
     drop_or_reject,
     json_request,
 )
+from router.families.embeddings import FAMILY as EMBEDDINGS
 from router.families.openai_compat_wire import (
     GEMINI_ONLY,
     UnaryStreamParser,
@@ -95,12 +100,14 @@ def prediction_text(prediction: Any) -> str:
 
 class ModelGardenFamily(BaseFamily):
     name = "model_garden"
-    kinds: frozenset[CallKind] = frozenset({"chat"})
+    kinds: frozenset[CallKind] = frozenset({"chat", "embedding"})
 
     def supported_params(self, target: Target) -> frozenset[str]:
         return PREDICT_PARAMS
 
     def build_request(self, request: CallRequest, target: Target) -> PreparedRequest:
+        if request.kind == "embedding":
+            return EMBEDDINGS.build_request(request, target)
         params = drop_or_reject(request.params, PREDICT_PARAMS, target, always_ok=_ALWAYS_OK)
         instance: dict[str, Any] = {"prompt": render_prompt(request.messages)}
         limit = params.get("max_tokens", params.get("max_completion_tokens"))
@@ -116,8 +123,16 @@ class ModelGardenFamily(BaseFamily):
         url = endpoint_url(target.project, target.location, endpoint, "predict", api_base=target.api_base)
         return json_request(url, {"instances": [instance]})
 
-    def parse_response(self, response: UpstreamResponse, request: CallRequest, target: Target) -> ChatCompletion:
+    def parse_response(self, response: UpstreamResponse, request: CallRequest, target: Target) -> Any:
+        if request.kind == "embedding":
+            return EMBEDDINGS.parse_response(response, request, target)
         return self.parse_body(response.body, target)
+
+    def split(self, request: CallRequest, target: Target) -> list[CallRequest] | None:
+        return EMBEDDINGS.split(request, target) if request.kind == "embedding" else None
+
+    def merge(self, parts: Sequence[Any], request: CallRequest, target: Target) -> Any:
+        return EMBEDDINGS.merge(parts, request, target)
 
     def parse_body(self, body: bytes | str, target: Target) -> ChatCompletion:
         payload = loads(body)

@@ -52,19 +52,14 @@ def test_guide_embeddings_model_table(env: Guide, model: str) -> None:
     assert path_tail(env.only_request()) == f"publishers/google/models/{model}:predict"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/_oneoff.py _MODES maps only speech to a mode: a bare endpoint id (vertex_ai/<your-model-id>) "
-    "parses as model_garden (chat) and embedding() answers 'does not serve embedding calls'; embedding/aembedding "
-    "should pass mode 'embedding' (router/_build.py already maps model_info.mode embedding → embeddings)",
-)
 def test_guide_embeddings_custom_model_endpoint(env: Guide) -> None:
     # "Feinabgestimmte ODER benutzerdefinierte Embedding-Modelle": vertex_ai/<your-model-id>, a deployed endpoint.
     response = embedding(model="vertex_ai/1731622468876", input=["good morning from litellm"], api_base=env.url)
     assert response.data[0].embedding
     sent = env.only_request()
     assert path_tail(sent) == "endpoints/1731622468876:predict"
-    assert "good morning from litellm" in str(body(sent)["instances"])
+    # A custom container reads the text under "inputs" (embedding_instance_key switches it to "content").
+    assert body(sent)["instances"] == [{"inputs": "good morning from litellm"}]
 
 
 def test_guide_embeddings_openai_params(env: Guide) -> None:

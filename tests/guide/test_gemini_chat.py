@@ -325,7 +325,7 @@ SAFETY_SETTINGS = [
 ]
 
 
-def test_guide_safety_settings_call(guide: Guide, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_guide_safety_settings_call_sdk(guide: Guide, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(guide.credentials))
     response = completion(
         model="vertex_ai/gemini-pro",

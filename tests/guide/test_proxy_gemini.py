@@ -225,7 +225,7 @@ def test_guide_safety_settings_config(env: Guide) -> None:
     assert body(env.only_request())["safetySettings"] == SAFETY_SETTINGS
 
 
-def test_guide_safety_settings_call(env: Guide) -> None:
+def test_guide_safety_settings_call_proxy(env: Guide) -> None:
     # Option 2: per call through the proxy (extra_body), on the same config.
     with serve("gemini-experimental-safety.yaml") as url:
         client = openai.OpenAI(api_key="sk-1234", base_url=f"{url}/v1")

@@ -100,12 +100,6 @@ def test_guide_codestral_fim_proxy_curl(env: Guide) -> None:
     assert body(sent)["min_tokens"] == 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/_build.py (family per deployment): a bare endpoint id 'vertex_ai/<your-model-id>' without "
-    "model_info.mode becomes model_garden (chat), so /embeddings answers 400 'does not serve embedding calls'; "
-    "the guide's config has no mode (workaround: model_info: {mode: embedding}, see the next test)",
-)
 def test_guide_embeddings_proxy_openai_sdk_custom_model(env: Guide) -> None:
     with serve("embeddings-custom-model.yaml") as url:
         client = openai.OpenAI(api_key="sk-1234", base_url=url)
@@ -113,9 +107,10 @@ def test_guide_embeddings_proxy_openai_sdk_custom_model(env: Guide) -> None:
             model="snowflake-arctic-embed-m-long-1731622468876",
             input=["good morning from litellm", "this is another item"],
         )
-    assert [d.index for d in response.data] == [0, 1]
+    assert [d.index for d in response.data] == [0, 1] and all(d.embedding for d in response.data)
     sent = env.only_request()
     assert path_tail(sent) == "endpoints/1731622468876:predict"
+    assert body(sent)["instances"] == [{"inputs": "good morning from litellm"}, {"inputs": "this is another item"}]
 
 
 def test_guide_embeddings_proxy_custom_model_with_mode_workaround(env: Guide, tmp_path) -> None:

@@ -33,7 +33,7 @@ def target(family: str, model: str, *, endpoint_id: str | None = None, drop_para
     [
         ("anthropic", {"chat"}),
         ("openai_compat", {"chat"}),
-        ("model_garden", {"chat"}),
+        ("model_garden", {"chat", "embedding"}),  # an embedding call to a bare endpoint id (guide)
         ("mistral", {"chat", "text"}),
         ("ai21", {"chat"}),
         ("palm", {"chat"}),
