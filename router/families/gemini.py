@@ -53,6 +53,9 @@ log = structlog.get_logger("router.families.gemini")
 
 # Top-level request fields that Vertex refuses next to ``cachedContent`` (they live in the cache).
 _CACHE_EXCLUSIVE = ("systemInstruction", "tools", "toolConfig")
+# The params ``_add_tools`` / ``_add_passthrough`` read; a call with none of them skips those lookups.
+_TOOL_PARAMS = frozenset({"tools", "functions", "web_search_options", "tool_choice", "function_call"})
+_PASSTHROUGH_PARAMS = frozenset({"safety_settings", "labels", "model_armor_config", "cached_content"})
 MAX_CACHED_URLS = 1024
 
 
@@ -84,7 +87,9 @@ def build_body(params: Mapping[str, Any], traits: GeminiTraits, target: Target) 
     body: dict[str, Any] = {"contents": converted.contents}
     if converted.system is not None:
         body["systemInstruction"] = converted.system
-    _add_tools(body, params)
+    keys = params.keys()
+    if not _TOOL_PARAMS.isdisjoint(keys):
+        _add_tools(body, params)
     config = generation_config(params, traits, target)
     if "response_format" in params:
         prompt = ResponseFormat(params["response_format"]).apply(config, traits)
@@ -97,7 +102,8 @@ def build_body(params: Mapping[str, Any], traits: GeminiTraits, target: Target) 
         config.update(camelize(extra_config))
     if config:
         body["generationConfig"] = config
-    _add_passthrough(body, params, target)
+    if not _PASSTHROUGH_PARAMS.isdisjoint(keys):
+        _add_passthrough(body, params, target)
     return body
 
 
@@ -231,7 +237,7 @@ class GeminiFamily(BaseFamily):
     async def prepare(self, request: CallRequest, target: Target, ctx: CallContext) -> CallRequest:
         params = flatten_extra_body(request.params)
         messages = params.get("messages")
-        if not isinstance(messages, list):
+        if not isinstance(messages, list) or _plain_text(messages):
             return request
         media = needs_inlining(messages)
         cache = wants_cache(messages)
@@ -243,6 +249,17 @@ class GeminiFamily(BaseFamily):
         if cache:
             params = await apply_context_cache(params, target, self.traits(target), ctx)
         return CallRequest(request.kind, params, request.stream)
+
+
+def _plain_text(messages: list[Any]) -> bool:
+    """Every message is a dict with string (or no) content and no cache marker: nothing to inline or cache."""
+    for message in messages:
+        if type(message) is not dict or "cache_control" in message:
+            return False
+        content = message.get("content")
+        if content is not None and type(content) is not str:
+            return False
+    return True
 
 
 def _not_json(body: bytes, target: Target) -> UpstreamError:

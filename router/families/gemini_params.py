@@ -106,8 +106,32 @@ def filter_params(params: Mapping[str, Any], allowed: frozenset[str], target: Ta
     return kept
 
 
+# Every param ``generation_config`` reads: a call with none of them (most calls) skips the lookups.
+GENERATION_PARAMS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "top_k",
+        "max_completion_tokens",
+        "max_tokens",
+        "stop",
+        "n",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "logprobs",
+        "top_logprobs",
+        "modalities",
+        "thinking",
+        "reasoning_effort",
+    }
+)
+
+
 def generation_config(params: Mapping[str, Any], traits: GeminiTraits, target: Target) -> dict[str, Any]:
     config: dict[str, Any] = {}
+    if GENERATION_PARAMS.isdisjoint(params.keys()):
+        return config
     get = params.get
     if get("temperature") is not None:
         config["temperature"] = get("temperature")
