@@ -10,7 +10,7 @@ import pytest
 from router import MidStreamError, Router
 from router.emulator.faults import Fault
 from tests.faults.conftest import Matrix
-from tests.faults.matrix import GEMINI_MODEL, MESSAGES, PROMPT
+from tests.faults.matrix import GEMINI_MODEL, PROMPT
 
 
 def router(matrix: Matrix, prefix: str, *, b_params: dict[str, Any]) -> Router:
@@ -38,7 +38,7 @@ async def drain(stream: Any, pieces: list[str]) -> None:
 
 
 async def received_until_error(r: Router) -> tuple[str, MidStreamError]:
-    stream = await r.acompletion(model="rescued", messages=MESSAGES, stream=True)
+    stream = await r.acompletion(model="rescued", messages=[{"role": "user", "content": PROMPT}], stream=True)
     pieces: list[str] = []
     with pytest.raises(MidStreamError) as err:
         await drain(stream, pieces)
