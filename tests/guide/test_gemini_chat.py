@@ -542,3 +542,34 @@ def test_guide_extra_cloud_run_service_account_with_project_env(
     response = completion(model="vertex_ai/gemini-pro", messages=HELLO, api_base=guide.url)
     assert response.choices[0].message.content == "Echo: Hello, how are you?"
     assert guide.only_request().path.startswith("/v1/projects/my-cloud-run-project/locations/us-central1/")
+
+
+@pytest.mark.parametrize(
+    ("url", "mime"),
+    [
+        ("gs://cloud-samples-data/generative-ai/image/boats.jpeg", "image/jpeg"),
+        ("https://storage.googleapis.com/github-repo/img/gemini/intro/landmark3.jpg", "image/jpeg"),
+        (
+            "https://storage.googleapis.com/github-repo/img/gemini/multimodality_usecases_overview/pixel8.mp4",
+            "video/mp4",
+        ),
+    ],
+    ids=["gcs_image", "https_image", "video"],
+)
+@pytest.mark.parametrize("part_type", ["image_url", "file"])
+def test_guide_gemini_vision_supported_url_kinds(
+    guide: Guide, monkeypatch: pytest.MonkeyPatch, url: str, mime: str, part_type: str
+) -> None:
+    # The URL kinds the guide lists for image_url (Gemini Pro Vision) and for file parts (PDF / Videos / Audio).
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(guide.credentials))
+    part = {"type": "image_url", "image_url": {"url": url}} if part_type == "image_url" else {
+        "type": "file", "file": {"file_id": url}
+    }  # fmt: skip
+    response = completion(
+        model="vertex_ai/gemini-1.5-flash",
+        messages=[{"role": "user", "content": [{"type": "text", "text": "Whats in this?"}, part]}],
+        api_base=guide.url,
+    )
+    assert response.choices[0].message.content == "Echo: Whats in this?"
+    parts = body(guide.only_request())["contents"][0]["parts"]
+    assert parts[1] == {"fileData": {"fileUri": url, "mimeType": mime}}
