@@ -239,6 +239,10 @@ def test_guide_thinking_reasoning_effort(
     message = resp.choices[0].message
     assert message.content == "Echo: What is the capital of France?"
     assert message.reasoning_content
+    # The guide's "Erwartete Antwort": usage with prompt_tokens_details.cached_tokens.
+    usage = resp.model_dump()["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert usage["prompt_tokens_details"]["cached_tokens"] == 0
     sent = guide.only_request()
     assert sent.path.startswith("/v1/projects/project-id/locations/us-central1/")
     thinking = body(sent)["generationConfig"]["thinkingConfig"]

@@ -75,6 +75,9 @@ def test_guide_claude_thinking(adc: Guide, monkeypatch: pytest.MonkeyPatch) -> N
     assert blocks[0]["type"] == "thinking"
     assert blocks[0]["thinking"] == message.reasoning_content
     assert blocks[0]["signature"]
+    usage = resp.model_dump()["usage"]  # the guide's "Erwartete Antwort" fields
+    assert usage["prompt_tokens_details"]["cached_tokens"] == 0
+    assert usage["cache_creation_input_tokens"] == 0 and usage["cache_read_input_tokens"] == 0
     sent = adc.only_request()
     # Vertex names Claude versions with '@'; the guide's '-20250219' spelling must reach the same model.
     assert path_tail(sent) == "publishers/anthropic/models/claude-3-7-sonnet@20250219:rawPredict"
