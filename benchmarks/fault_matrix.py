@@ -40,7 +40,7 @@ from tests.faults.matrix import (
     run_case,
     write_config,
 )
-from tests.faults.proxy import ServedProxy
+from tests.faults.proxy import Blackhole, ServedProxy
 
 PACE_S = 0.2
 OUTAGE_REQUESTS = 6
@@ -116,7 +116,8 @@ def main() -> None:
         home = Path(tmp)
         credentials = home / "sa.json"
         authority.write_credentials(credentials, token_uri=f"{emulator.url}/token")
-        config = write_config(Stack(emulator.url, credentials), home / "config.yaml")
+        blackhole = Blackhole()
+        config = write_config(Stack(emulator.url, credentials, blackhole.url), home / "config.yaml")
         proxy = ServedProxy(config, home / "proxy.log", "--no-auth")
         client = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="unused", max_retries=0, timeout=60)
         try:
@@ -129,6 +130,7 @@ def main() -> None:
         finally:
             client.close()
             proxy.stop()
+            blackhole.close()
             emulator.stop()
 
 

@@ -13,7 +13,7 @@ import pytest
 from router.emulator.oauth import TokenAuthority
 from router.emulator.server import RunningEmulator, start_in_thread
 from tests.faults.matrix import Stack, write_config
-from tests.faults.proxy import ServedProxy
+from tests.faults.proxy import Blackhole, ServedProxy
 
 
 @dataclass
@@ -32,10 +32,12 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     emulator = start_in_thread(authority=authority)
     credentials = home / "sa.json"
     authority.write_credentials(credentials, token_uri=f"{emulator.url}/token")
-    config = write_config(Stack(emulator.url, credentials), home / "config.yaml")
+    blackhole = Blackhole()
+    config = write_config(Stack(emulator.url, credentials, blackhole.url), home / "config.yaml")
     proxy = ServedProxy(config, home / "proxy.log", "--no-auth")
     client = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="unused", max_retries=0, timeout=60)
     yield Matrix(emulator, proxy, client, config, credentials)
     client.close()
     proxy.stop()
+    blackhole.close()
     emulator.stop()

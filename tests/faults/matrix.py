@@ -76,6 +76,7 @@ class Row:
     modes: tuple[str, ...] = MODES
     expect_status: int = 200
     custom: bool = False  # its test arms its own faults (the benchmark skips it)
+    unreachable: tuple[str, ...] = ()  # roles whose api_base is an address that never accepts a connection
 
 
 def _on(role: str, **fields: Any) -> FaultsFor:
@@ -95,6 +96,7 @@ ROWS: tuple[Row, ...] = (
     Row("500-once", "500 once", roles=("a",), faults=_on("a", status=500, times=1)),
     Row("503-persistent", "503 persistent", roles=("a",), fallback_roles=("c",), faults=_on("a", status=503)),
     Row("reset", "TCP reset before headers", faults=_on("a", reset=True)),
+    Row("unreachable", "connection never established", unreachable=("a",)),
     Row("silent", "upstream never answers", faults=_on("a", silent=True)),
     Row("slow-first-token", "first token after the deadline", faults=_on("a", first_byte_ms=8000)),
     Row("cut", "stream cut after some tokens", faults=_on("a", cut_after=3), modes=("stream",)),
@@ -229,6 +231,7 @@ class Stack:
 
     emulator_url: str
     credentials: Path
+    blackhole_url: str  # connections to it hang (``tests.faults.proxy.Blackhole``)
 
 
 def deployment(stack: Stack, row: Row, family: str, mode: str, role: str) -> dict[str, Any]:
@@ -239,11 +242,12 @@ def deployment(stack: Stack, row: Row, family: str, mode: str, role: str) -> dic
         "vertex_credentials": str(stack.credentials),
         "timeout": ATTEMPT_TIMEOUT,
     }
+    host = stack.blackhole_url if role in row.unreachable else stack.emulator_url
     if family == "gemini":
-        params.update(model=gemini_model(row.key, role), api_base=stack.emulator_url)
+        params.update(model=gemini_model(row.key, role), api_base=host)
     else:
         endpoint = endpoint_id(row.key, family, mode, role)
-        base = f"{stack.emulator_url}/v1/projects/{proj}/locations/us-central1/endpoints/{endpoint}"
+        base = f"{host}/v1/projects/{proj}/locations/us-central1/endpoints/{endpoint}"
         params.update(model=f"vertex_ai/openai/{endpoint}", api_base=base)
     if role in ("a", "b"):
         params["order"] = 1 if role == "a" else 2  # the faulted primary is always tried first

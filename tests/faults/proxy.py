@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -67,3 +68,27 @@ class ServedProxy:
                 self.process.wait()
         self._log.close()
         return int(self.process.returncode)
+
+
+class Blackhole:
+    """A loopback address whose connection attempts hang: a listener that never accepts, its one-slot backlog
+    filled, so the kernel drops further SYNs (what an unreachable upstream looks like to a client)."""
+
+    def __init__(self) -> None:
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(0)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._fillers = [self._half_open() for _ in range(4)]
+
+    def _half_open(self) -> socket.socket:
+        sock = socket.socket()
+        sock.setblocking(False)
+        # The handshake completes (or is dropped) in the background; either way the backlog fills.
+        with contextlib.suppress(BlockingIOError):
+            sock.connect(self._server.getsockname())
+        return sock
+
+    def close(self) -> None:
+        for sock in [*self._fillers, self._server]:
+            sock.close()

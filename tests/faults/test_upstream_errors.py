@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.checks import assert_alive, assert_complete, assert_routed, run
+from tests.faults.checks import assert_alive, assert_complete, assert_routed, deployment_id, run
 from tests.faults.conftest import Matrix
 from tests.faults.matrix import FAMILIES, MODES, ROUTER_SETTINGS
 
@@ -59,6 +59,16 @@ def test_reset_before_headers_is_retried_on_the_other_deployment(matrix: Matrix,
     assert_complete(outcome, row, family, mode, answered_by="b")
     assert (outcome.count("a"), outcome.count("b")) == (1, 1)
     assert_routed(matrix, outcome, row, family, mode, answered_by="b")
+    assert_alive(matrix, family, mode)
+
+
+@pytest.mark.parametrize(("family", "mode"), CASES)
+def test_unreachable_upstream_fails_over_at_the_connect_deadline(matrix: Matrix, family: str, mode: str) -> None:
+    row, outcome = run(matrix, "unreachable", family, mode)
+    assert_complete(outcome, row, family, mode, answered_by="b")
+    assert (outcome.count("a"), outcome.count("b")) == (0, 1)  # a never got as far as the emulator
+    assert outcome.header_attempts == 2
+    assert outcome.header_deployment == deployment_id(matrix, "unreachable", family, mode, "b")
     assert_alive(matrix, family, mode)
 
 
