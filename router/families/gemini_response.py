@@ -234,7 +234,7 @@ def logprobs_from(result: Any) -> dict[str, Any] | None:
 
 def usage_from(meta: Any) -> Usage | None:
     """Vertex counts thoughts apart from candidates; OpenAI's completion_tokens include reasoning."""
-    if not isinstance(meta, dict) and not isinstance(meta, Mapping):
+    if meta is None or (not isinstance(meta, dict) and not isinstance(meta, Mapping)):
         return None
     prompt = int(meta.get("promptTokenCount", 0)) + int(meta.get("toolUsePromptTokenCount", 0))
     thoughts = int(meta.get("thoughtsTokenCount", 0))

@@ -74,9 +74,10 @@ class GeminiStreamParser:
         return [self._chunk([], usage=self._usage)]
 
     def _event(self, payload: Any) -> list[ChatCompletionChunk]:
-        if not isinstance(payload, Mapping):
+        if not isinstance(payload, dict) and not isinstance(payload, Mapping):  # dict first: ABC checks are slow
             return []
-        if isinstance(payload.get("error"), Mapping):
+        error = payload.get("error")
+        if error is not None and isinstance(error, Mapping):
             raise self._classify(payload)
         if self._id is None:
             self._id = response_id(payload)
@@ -85,7 +86,7 @@ class GeminiStreamParser:
             self._usage = usage
         choices = [self._choice(c, i) for i, c in enumerate(payload.get("candidates") or [])]
         feedback = payload.get("promptFeedback")
-        if isinstance(feedback, Mapping) and feedback.get("blockReason") and not choices:
+        if feedback is not None and isinstance(feedback, Mapping) and feedback.get("blockReason") and not choices:
             self.done = True
             choices.append(self._blocked_choice())
         grounding = self._collect_metadata(payload)
@@ -139,7 +140,8 @@ class GeminiStreamParser:
         """This event's grounding metadata (per candidate); also gathered in ``hidden_params`` for the stream."""
         found = []
         for candidate in payload.get("candidates") or []:
-            grounding = candidate.get("groundingMetadata") if isinstance(candidate, Mapping) else None
+            # (dict, Mapping): an exact dict passes the first, cheap check; ABC checks are slow
+            grounding = candidate.get("groundingMetadata") if isinstance(candidate, (dict, Mapping)) else None
             if grounding:
                 found.append(grounding)
                 self.hidden_params.setdefault("vertex_ai_grounding_metadata", []).append(grounding)
