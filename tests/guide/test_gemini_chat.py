@@ -529,7 +529,7 @@ def _metadata_server_only(guide: Guide, monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 @pytest.mark.xfail(
     strict=True,
-    reason="router/config (project resolution at load): with ADC from the metadata server (Cloud Run) and no "
+    reason="router/config/resolve.py _project (at load): with ADC from the metadata server (Cloud Run) and no "
     "VERTEXAI_PROJECT, loading fails 'no Vertex project' although google.auth.default() names the project",
 )
 def test_guide_extra_cloud_run_service_account(guide: Guide, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

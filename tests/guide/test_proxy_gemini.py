@@ -128,7 +128,7 @@ def test_guide_thinking_reasoning_effort_proxy_curl(env: Guide) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="group resolution (router/_router.py / router/routing/): a request naming a deployment's "
+    reason="router/routing/deployments.py Deployments.resolve: a request naming a deployment's "
     "litellm_params.model ('vertex_ai/gemini-2.5-flash-preview-04-17') instead of its model_name answers 404 "
     "model_not_found; LiteLLM's router falls back to matching litellm_params.model",
 )
@@ -282,7 +282,7 @@ def test_guide_finetuned_gemini_proxy(env: Guide) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="router/proxy/auth.py: the guide's curl sends 'Authorization: <LITELLM_KEY>' without 'Bearer '; the "
+    reason="router/proxy/auth.py _presented_key: the guide's curl sends 'Authorization: <LITELLM_KEY>' without 'Bearer '; the "
     "proxy answers 401 'No API key provided' (LiteLLM's proxy also wants Bearer — a decision, not a crash)",
 )
 def test_guide_finetuned_gemini_proxy_curl_key_without_bearer(env: Guide) -> None:

@@ -244,7 +244,7 @@ def _assert_passthrough(env: Guide, reply: httpx.Response) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="router/config (schema/loader): the guide's pass-through config has only default_vertex_config; "
+    reason="router/config/settings_models.py (model_list has no default): the guide's pass-through config has only default_vertex_config; "
     "loading fails with 'missing required key model_list' (LiteLLM's proxy starts without a model_list)",
 )
 def test_guide_multimodal_embeddings_vertex_sdk_passthrough(env: Guide) -> None:
