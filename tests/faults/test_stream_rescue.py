@@ -4,6 +4,7 @@ the delivered prefix checked and skipped). The client sees one uninterrupted str
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -18,13 +19,15 @@ from tests.faults.matrix import (
     FAMILIES,
     MESSAGES,
     PROMPT,
+    ROUTER_SETTINGS,
     ROW_BY_KEY,
     arm,
+    call,
     group_name,
     project,
 )
 
-PREFILL_ROWS = ("cut", "stall", "malformed", "no-terminal")
+PREFILL_ROWS = ("cut", "stall", "malformed", "error-event", "no-terminal")
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -59,6 +62,32 @@ def test_cut_stream_of_a_lone_deployment_is_finished_by_the_fallback_group(matri
     assert_complete(outcome, row, family, "stream", answered_by="c", rescued=True)
     assert (outcome.count("a"), outcome.count("c")) == (1, 1)
     assert last_turn(outcome.requests["c"][0], family)[0] == ASSISTANT[family]
+    assert_alive(matrix, family, "stream")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_rescue_fails_over_past_a_silent_rescuer_to_the_fallback_group(matrix: Matrix, family: str) -> None:
+    row, outcome = run(matrix, "cut-then-silent", family, "stream")
+    assert_complete(outcome, row, family, "stream", answered_by="c", rescued=True)
+    assert (outcome.count("a"), outcome.count("c")) == (1, 1)
+    assert 1 <= outcome.count("b") <= 1 + int(ROUTER_SETTINGS["num_retries"])
+    assert last_turn(outcome.requests["c"][0], family)[0] == ASSISTANT[family]
+    assert_alive(matrix, family, "stream")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_concurrent_streams_cut_by_the_primary_all_finish(matrix: Matrix, family: str) -> None:
+    route = f"/projects/{project('concurrent', family, 'stream', 'a')}/"
+    cut = matrix.emulator.app.faults.add(Fault(route=route, cut_after=3))
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            outcomes = list(
+                pool.map(lambda _: call(matrix.client, group_name("concurrent", family, "stream"), True), range(16))
+            )
+    finally:
+        matrix.emulator.app.faults.remove(cut.id)
+    assert [o.text for o in outcomes] == [f"Echo: {PROMPT}"] * 16
+    assert all(o.status == 200 and o.error is None for o in outcomes)
     assert_alive(matrix, family, "stream")
 
 
