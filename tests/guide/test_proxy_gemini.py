@@ -283,7 +283,8 @@ def test_guide_finetuned_gemini_proxy(env: Guide) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="router/proxy/auth.py _presented_key: the guide's curl sends 'Authorization: <LITELLM_KEY>' "
-    "without 'Bearer '; the proxy answers 401 'No API key provided' (LiteLLM's proxy also wants Bearer — a decision, not a crash)",
+    "without 'Bearer '; the proxy answers 401 'No API key provided' "
+    "(LiteLLM's proxy also wants Bearer — a decision, not a crash)",
 )
 def test_guide_finetuned_gemini_proxy_curl_key_without_bearer(env: Guide) -> None:
     with serve("finetuned-gemini.yaml") as url:
