@@ -37,6 +37,7 @@ from router.families.base import CallRequest, Target
 from router.vertex.client import VertexClient
 
 MESSAGES = [{"role": "user", "content": "hello there"}]
+ROUNDS = 3
 CANNED = orjson.dumps(
     {
         "candidates": [
@@ -47,6 +48,13 @@ CANNED = orjson.dumps(
         "responseId": "r-1",
     }
 )
+
+
+async def _cpu_per_call(fn: Callable[[], Awaitable[Any]], n: int) -> float:
+    cpu0 = time.process_time()
+    for _ in range(n):
+        await fn()
+    return (time.process_time() - cpu0) / n
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -61,6 +69,21 @@ async def _timed(fn: Callable[[], Awaitable[Any]], n: int) -> list[float]:
         await fn()
         out.append(time.perf_counter() - t0)
     return out
+
+
+async def _timed_pair(
+    a: Callable[[], Awaitable[Any]], b: Callable[[], Awaitable[Any]], n: int
+) -> tuple[list[float], list[float]]:
+    """Latencies of ``a`` and ``b`` called alternately, so a change in machine load affects both alike."""
+    out_a, out_b = [], []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await a()
+        t1 = time.perf_counter()
+        await b()
+        out_a.append(t1 - t0)
+        out_b.append(time.perf_counter() - t1)
+    return out_a, out_b
 
 
 async def _throughput(fn: Callable[[], Awaitable[Any]], total: int, concurrency: int) -> tuple[float, float]:
@@ -128,15 +151,16 @@ async def bench_mock(n: int) -> None:
 
     for fn in (via_router, direct):
         await _timed(fn, 200)  # warm-up
-    _report("mock transport, sequential", await _timed(via_router, n), await _timed(direct, n))
-    cpu_r0 = time.process_time()
-    await _timed(via_router, n)
-    cpu_router = (time.process_time() - cpu_r0) / n
-    cpu_d0 = time.process_time()
-    await _timed(direct, n)
-    cpu_direct = (time.process_time() - cpu_d0) / n
+    _report("mock transport, sequential", *await _timed_pair(via_router, direct, n))
+    # CPU time is steadier than wall time on a shared machine; alternate rounds and keep the median.
+    cpu_router, cpu_direct = [], []
+    for _ in range(ROUNDS):
+        cpu_router.append(await _cpu_per_call(via_router, n))
+        cpu_direct.append(await _cpu_per_call(direct, n))
+    r_cpu, d_cpu = statistics.median(cpu_router), statistics.median(cpu_direct)
     print(
-        f"{'mock transport, CPU per request':<34} router {cpu_router * 1e6:8.1f} µs | direct {cpu_direct * 1e6:8.1f} µs"
+        f"{'mock transport, CPU per request':<34} router {r_cpu * 1e6:8.1f} µs | direct {d_cpu * 1e6:8.1f} µs | "
+        f"added {(r_cpu - d_cpu) * 1e6:7.1f} µs (median of {ROUNDS} rounds)"
     )
     await router.aclose()
     await client.aclose()
@@ -225,17 +249,24 @@ async def bench_emulator(n: int) -> None:
 
         for fn in (via_router, direct, router_ttfc, direct_ttfc):
             await _timed(fn, 100)
-        _report("emulator, concurrency 1", await _timed(via_router, n), await _timed(direct, n))
-        _report(
-            "emulator, stream time to 1st chunk", await _timed(router_ttfc, n // 2), await _timed(direct_ttfc, n // 2)
-        )
+        _report("emulator, concurrency 1", *await _timed_pair(via_router, direct, n))
+        _report("emulator, stream time to 1st chunk", *await _timed_pair(router_ttfc, direct_ttfc, n // 2))
         for concurrency in (64,):
-            r_rps, r_cpu = await _throughput(via_router, n * 2, concurrency)
-            d_rps, d_cpu = await _throughput(direct, n * 2, concurrency)
+            rounds = []
+            for _ in range(ROUNDS):  # alternating, so drift in machine load hits both sides alike
+                rounds.append(
+                    (await _throughput(via_router, n * 2, concurrency), await _throughput(direct, n * 2, concurrency))
+                )
+            r_rps = statistics.median(r[0][0] for r in rounds)
+            d_rps = statistics.median(r[1][0] for r in rounds)
+            r_cpu = statistics.median(r[0][1] for r in rounds)
+            d_cpu = statistics.median(r[1][1] for r in rounds)
+            ratio = statistics.median(r[0][0] / r[1][0] for r in rounds)
             print(
                 f"{f'emulator, concurrency {concurrency}':<34} "
                 f"router {r_rps:7.0f} req/s ({r_cpu * 1e6:6.0f} µs CPU/req) | "
-                f"direct {d_rps:7.0f} req/s ({d_cpu * 1e6:6.0f} µs CPU/req) | ratio {r_rps / d_rps:5.2f}"
+                f"direct {d_rps:7.0f} req/s ({d_cpu * 1e6:6.0f} µs CPU/req) | ratio {ratio:5.2f} "
+                f"(median of {ROUNDS} rounds)"
             )
         await router.aclose()
         await client.aclose()
