@@ -1,13 +1,13 @@
 """Load against the proxy (``vertex-router serve``) in front of the emulator, and against the emulator directly.
 
-Three processes on 127.0.0.1: the emulator (``vertex-router emulator``), the proxy (``vertex-router serve``, or
-granian with ``--server granian``), and this load generator (asyncio + aiohttp, one keep-alive connection
+Three processes on 127.0.0.1: the emulator (``vertex-router emulator``), the proxy (``vertex-router serve`` on
+granian, or uvicorn with ``--server uvicorn``), and this load generator (asyncio + aiohttp, one keep-alive connection
 per concurrent client). For concurrency 1, 16 and 64 it prints requests/s, p50 and p99 of small
 non-streaming chat calls, for the proxy and for the same call sent straight to the emulator (Gemini's
 wire format, with a token minted from the same service account); then the time to the first byte of a
 streamed answer. ``cpu ms/req`` is the proxy processes' CPU time (user+sys from /proc) per request.
 
-    python benchmarks/proxy_load.py [--duration 5] [--workers 1] [--server uvicorn|granian]
+    python benchmarks/proxy_load.py [--duration 5] [--workers 1] [--server granian|uvicorn] [--soak 100000]
 
 On a 2-core machine all three processes share the cores: the numbers are an honest floor, not a peak.
 """
@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,16 +175,10 @@ def start_emulator(port: int, credentials: Path) -> subprocess.Popen[bytes]:
 
 
 def start_proxy(server: str, config: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    if server == "uvicorn":
-        cmd = [str(BIN / "vertex-router"), "--log-level", "warning", "serve", "--config", str(config),
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]  # fmt: skip
-        env = dict(os.environ)
-    else:
-        # Same factory the CLI uses; granian needs the environment the CLI would have set.
-        cmd = [str(BIN / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--loop", "uvloop", "--no-ws", "--log-level", "warning",
-               "router.proxy.server:app_from_env"]  # fmt: skip
-        env = {**os.environ, "VERTEX_ROUTER_CONFIG": str(config), "VERTEX_ROUTER_LOG_LEVEL": "warning"}
+    """``vertex-router serve`` exactly as users run it, with the server chosen by VERTEX_ROUTER_SERVER."""
+    cmd = [str(BIN / "vertex-router"), "--log-level", "warning", "serve", "--config", str(config),
+           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]  # fmt: skip
+    env = {**os.environ, "VERTEX_ROUTER_SERVER": server}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_http(f"http://127.0.0.1:{port}/health/liveliness", proc)
     return proc
@@ -213,8 +207,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="granian")
     parser.add_argument("--concurrency", default="1,16,64")
+    parser.add_argument("--soak", type=int, default=0, help="then send this many requests, printing proxy RSS")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
 
@@ -250,12 +245,45 @@ async def main() -> None:
             result = await run_load(proxy_ttfb, c, args.duration, proxy.pid)
             print(line(f"stream TTFB proxy, c={c}", result))
         rss = _rss_kb(proxy.pid)
-        print(f"proxy RSS after the run: {rss / 1024:.0f} MiB (main process)" if rss else "")
+        print(f"proxy RSS after the run: {_tree_rss_kb(proxy.pid) / 1024:.0f} MiB (all its processes)" if rss else "")
+        if args.soak:
+            await soak(proxy_url, proxy.pid, args.soak)
     finally:
         proxy.terminate()
         proxy.wait(timeout=30)
         emulator.terminate()
         emulator.wait(timeout=10)
+
+
+async def soak(url: str, pid: int, total: int, concurrency: int = 16) -> None:
+    """Memory over many requests: RSS of the proxy's processes after every tenth of them."""
+    send = proxy_call(url)
+    step = max(1, total // 10)
+    done = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        while done < total:
+            queue = iter(range(step))
+            await asyncio.gather(*(_drain(queue, send, session) for _ in range(concurrency)))
+            done += step
+            print(f"soak: {done:>8} requests, proxy RSS {_tree_rss_kb(pid) / 1024:.1f} MiB")
+
+
+async def _drain(
+    queue: Iterator[int], send: Callable[[aiohttp.ClientSession], Awaitable[float]], session: aiohttp.ClientSession
+) -> None:
+    for _ in queue:
+        await send(session)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    pids = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            pids.extend(int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+    except OSError:
+        pass
+    return sum(_rss_kb(p) for p in pids)
 
 
 def _rss_kb(pid: int) -> int:

@@ -4,11 +4,13 @@ The config is validated and the auth decided in the parent, before any worker st
 missing key fails the command at once. Each worker then builds its own Router from the same file (factory
 mode; the path travels in an environment variable because workers are fresh processes).
 
-Server choice, by ``benchmarks/proxy_load.py`` on the 2-core sandbox (proxy with 1 worker in front of the
-emulator, loopback): both add about the same at concurrency 1 (~1.1 ms p50), but at concurrency 64 granian
-served about twice the requests/s of uvicorn+httptools (≈650 vs ≈330) at a third of the p50, and its idle
-workers cost no CPU. granian is the default when installed; ``VERTEX_ROUTER_SERVER=uvicorn`` switches back
-(h11 is never used). Both shut down gracefully on SIGTERM: in-flight requests finish (up to 30 s), exit 0.
+Server choice, by ``benchmarks/proxy_load.py`` on the shared 2-core sandbox (1 worker, in front of the
+emulator, loopback, three runs each): at concurrency 1 both add ~0.8-1.1 ms p50 over calling the emulator
+directly; at concurrency 64 granian served 1,200-2,100 requests/s at p50 28-45 ms, uvicorn+httptools
+650-820 requests/s at p50 77-88 ms, for the same ~0.4 ms of CPU per request (granian does the socket work
+in Rust threads, off the event loop that runs the Router). granian is the default when installed;
+``VERTEX_ROUTER_SERVER=uvicorn`` switches (h11 is never used). Both shut down gracefully on SIGTERM:
+in-flight requests finish (up to 30 s), then exit 0.
 """
 
 from __future__ import annotations
