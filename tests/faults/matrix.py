@@ -118,6 +118,7 @@ ROWS: tuple[Row, ...] = (
         modes=("stream",),
     ),
     Row("concurrent", "16 concurrent streams, the primary cuts every one", modes=("stream",), custom=True),
+    Row("observed", "stream cut, the rescue is counted", faults=_on("a", cut_after=3), modes=("stream",)),
     Row(
         "no-terminal",
         "stream ends without its terminal event",

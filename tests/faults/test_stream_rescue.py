@@ -206,3 +206,16 @@ def test_rescue_never_repeats_a_delivered_tool_call(matrix: Matrix) -> None:
     ]
     ended_with_error = any("error" in chunk for chunk in chunks)
     assert ended_with_error or len(calls) == 1, calls
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (router/proxy/metrics.py Metrics.on_router_event): the Router's stream_rescue event is ignored, "
+    "so /metrics has no rescue counter (issue 10: every rescue is a log event and a metric)",
+)
+def test_a_rescue_is_counted_in_metrics(matrix: Matrix) -> None:
+    row, outcome = run(matrix, "observed", "gemini", "stream")
+    assert_complete(outcome, row, "gemini", "stream", answered_by="b", rescued=True)
+    metrics = httpx.get(f"{matrix.proxy.url}/metrics", timeout=10).text
+    rescues = [line for line in metrics.splitlines() if "rescue" in line and not line.startswith("#")]
+    assert rescues and any('mode="prefill"' in line for line in rescues), rescues
