@@ -13,7 +13,9 @@ from typing import Any
 
 import orjson
 
+from router.auth import load_credentials_and_project
 from router.config import Config, Deployment
+from router.errors import CredentialsError
 from router.families import get_family
 from router.families.base import Family, Target
 from router.routing import AttemptInfo, DeploymentSpec, RoutingEngine, RoutingSettings, RoutingStrategyArgs
@@ -59,13 +61,14 @@ class DeploymentRuntime:
 def build_runtimes(config: Config) -> dict[str, DeploymentRuntime]:
     settings = config.router_settings
     runtimes: dict[str, DeploymentRuntime] = {}
+    adc_project = _AdcProject()
     for deployment in config.model_list:
         params = deployment.litellm_params
         family_name = _family_name(deployment)
         target = Target(
             family=family_name,
             model=deployment.parsed.model,
-            project=deployment.project,
+            project=deployment.project or adc_project(),
             location=deployment.location,
             deployment_id=deployment.id,
             publisher=deployment.parsed.publisher,
@@ -90,6 +93,26 @@ def build_runtimes(config: Config) -> dict[str, DeploymentRuntime]:
             stream_rescue=params.stream_rescue or settings.stream_rescue,
         )
     return runtimes
+
+
+class _AdcProject:
+    """The project Application Default Credentials name (asked once, only when a deployment left it unset:
+    on Cloud Run the metadata server answers)."""
+
+    def __init__(self) -> None:
+        self._project: str | None = None
+
+    def __call__(self) -> str:
+        if self._project is None:
+            _, project = load_credentials_and_project(None)
+            if not project:
+                raise CredentialsError(
+                    "no Vertex project: none configured and Application Default Credentials name none; set "
+                    "vertex_project or VERTEXAI_PROJECT",
+                    source="ADC",
+                )
+            self._project = project
+        return self._project
 
 
 def _family_name(deployment: Deployment) -> str:

@@ -40,8 +40,32 @@ def _router_for(model: str, params: dict[str, Any], mode: str | None = None) -> 
 _MODES = {"speech": "audio_speech", "aspeech": "audio_speech"}
 
 
+# The second positional argument of each call, as LiteLLM's module functions take it
+# (``completion("vertex_ai/gemini-2.5-flash", messages)``).
+_SECOND = {
+    "completion": "messages",
+    "text_completion": "prompt",
+    "embedding": "input",
+    "image_generation": "prompt",
+    "speech": "input",
+}
+
+
+def _positional(method: str, args: tuple[Any, ...], params: dict[str, Any]) -> str:
+    """``model`` (and the call's main argument) given by position or by name."""
+    if len(args) > 2:
+        raise TypeError(f"{method}() takes at most 2 positional arguments (model and {_SECOND[method]})")
+    if len(args) == 2:
+        params[_SECOND[method]] = args[1]
+    model = args[0] if args else params.pop("model", None)
+    if not isinstance(model, str):
+        raise TypeError(f"{method}() needs model='vertex_ai/...'")
+    return model
+
+
 def _sync(method: str) -> Callable[..., Any]:
-    def call(*, model: str, **params: Any) -> Any:
+    def call(*args: Any, **params: Any) -> Any:
+        model = _positional(method, args, params)
         router = _router_for(model, params, _MODES.get(method))
         try:
             result = getattr(router, method)(model=model, **params)
@@ -60,7 +84,8 @@ def _sync(method: str) -> Callable[..., Any]:
 
 
 def _async(method: str) -> Callable[..., Awaitable[Any]]:
-    async def call(*, model: str, **params: Any) -> Any:
+    async def call(*args: Any, **params: Any) -> Any:
+        model = _positional(method.removeprefix("a"), args, params)
         router = _router_for(model, params, _MODES.get(method))
         try:
             result = await getattr(router, method)(model=model, **params)

@@ -86,45 +86,45 @@ class Router(JobsAPI):
     # ------------------------------------------------------------------ public calls (async)
 
     async def acompletion(
-        self, *, model: str, messages: list[dict[str, Any]], stream: bool = False, **params: Any
+        self, model: str, messages: list[dict[str, Any]], *, stream: bool = False, **params: Any
     ) -> Any:
         if not isinstance(messages, list) or not messages:
             raise InvalidRequestError("messages must be a non-empty list", param="messages")
         reject_identity_keys(params)
         return await self._run("chat", model, {"messages": messages, **params}, stream)
 
-    async def atext_completion(self, *, model: str, prompt: Any, stream: bool = False, **params: Any) -> Any:
+    async def atext_completion(self, model: str, prompt: Any, *, stream: bool = False, **params: Any) -> Any:
         reject_identity_keys(params)
         return await self._run("text", model, {"prompt": prompt, **params}, stream)
 
-    async def aembedding(self, *, model: str, input: Any, **params: Any) -> Any:
+    async def aembedding(self, model: str, input: Any, **params: Any) -> Any:
         reject_identity_keys(params)
         return await self._run("embedding", model, {"input": input, **params}, False)
 
-    async def aimage_generation(self, *, model: str, prompt: str, **params: Any) -> Any:
+    async def aimage_generation(self, model: str, prompt: str, **params: Any) -> Any:
         reject_identity_keys(params)
         return await self._run("image", model, {"prompt": prompt, **params}, False)
 
-    async def aspeech(self, *, model: str, input: str, voice: Any = None, **params: Any) -> Any:
+    async def aspeech(self, model: str, input: str, voice: Any = None, **params: Any) -> Any:
         reject_identity_keys(params)
         return await self._run("speech", model, {"input": input, "voice": voice, **params}, False)
 
     # ------------------------------------------------------------------ public calls (sync)
 
-    def completion(self, **kwargs: Any) -> Any:
-        return self._sync_call(self.acompletion(**kwargs))
+    def completion(self, *args: Any, **kwargs: Any) -> Any:
+        return self._sync_call(self.acompletion(*args, **kwargs))
 
-    def text_completion(self, **kwargs: Any) -> Any:
-        return self._sync_call(self.atext_completion(**kwargs))
+    def text_completion(self, *args: Any, **kwargs: Any) -> Any:
+        return self._sync_call(self.atext_completion(*args, **kwargs))
 
-    def embedding(self, **kwargs: Any) -> Any:
-        return self._sync.run(self.aembedding(**kwargs))
+    def embedding(self, *args: Any, **kwargs: Any) -> Any:
+        return self._sync.run(self.aembedding(*args, **kwargs))
 
-    def image_generation(self, **kwargs: Any) -> Any:
-        return self._sync.run(self.aimage_generation(**kwargs))
+    def image_generation(self, *args: Any, **kwargs: Any) -> Any:
+        return self._sync.run(self.aimage_generation(*args, **kwargs))
 
-    def speech(self, **kwargs: Any) -> Any:
-        return self._sync.run(self.aspeech(**kwargs))
+    def speech(self, *args: Any, **kwargs: Any) -> Any:
+        return self._sync.run(self.aspeech(*args, **kwargs))
 
     def _sync_call(self, coro: Any) -> Any:
         result = self._sync.run(coro)

@@ -34,8 +34,11 @@ class Checker:
         self.problems: list[ConfigProblem] = []
 
     def run(self) -> list[ConfigProblem]:
-        if not self.file.model_list and not self.partial:
-            self._error(("model_list",), "model_list is empty; the router would have nothing to route to")
+        if not self.file.model_list and not self.partial and self.file.default_vertex_config is None:
+            self._error(
+                ("model_list",),
+                "model_list is empty and there is no default_vertex_config; the router would have nothing to serve",
+            )
         self._check_aliases()
         for section in ("router_settings", "litellm_settings"):
             for kind in _FALLBACK_KINDS:

@@ -125,6 +125,15 @@ class Resolver:
         project = own or self.file.litellm_settings.vertex_project or self.env.project
         if project is None and facts is not None:
             project = facts.project_id
+        if project is None and facts is not None and facts.value is None:
+            # Application Default Credentials (a metadata server on Cloud Run / GKE / GCE) name their project
+            # only when asked; the Router asks once at start-up.
+            self._warning(
+                base,
+                "no Vertex project configured: it will be taken from Application Default Credentials at "
+                "start-up (set vertex_project or VERTEXAI_PROJECT to be explicit)",
+            )
+            return ""
         if project is None and facts is not None:
             self._error(
                 base,
@@ -164,6 +173,9 @@ class Resolver:
 
     def _error(self, path: Path, message: str) -> None:
         self.problems.append(self.source.problem(path, message))
+
+    def _warning(self, path: Path, message: str) -> None:
+        self.problems.append(self.source.problem(path, message, severity="warning"))
 
 
 def deployment_hash(model_name: str, model: str, project: str, location: str, api_base: str | None) -> str:

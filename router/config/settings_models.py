@@ -101,7 +101,11 @@ class VertexAccount(ConfigModel):
 class ConfigFile(ConfigModel):
     """A vertex-router config file (LiteLLM vocabulary)."""
 
-    model_list: list[ModelEntry] = Field(description="Deployments; entries sharing model_name form a model group.")
+    model_list: list[ModelEntry] = Field(
+        default_factory=list,
+        description="Deployments; entries sharing model_name form a model group (may be empty for a "
+        "pass-through-only proxy with default_vertex_config).",
+    )
     litellm_settings: LiteLLMSettings = Field(default_factory=LiteLLMSettings, description="Process-wide defaults.")
     router_settings: RouterSettings = Field(default_factory=RouterSettings, description="Routing engine settings.")
     general_settings: GeneralSettings = Field(default_factory=GeneralSettings, description="Proxy server settings.")

@@ -21,12 +21,14 @@ class VertexEnv(BaseSettings):
 
     project: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("VERTEXAI_PROJECT", "VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT"),
+        validation_alias=AliasChoices(
+            "VERTEXAI_PROJECT", "VERTEX_PROJECT", "VERTEX_AI_PROJECT", "GOOGLE_CLOUD_PROJECT"
+        ),
         description="Project for deployments that name none.",
     )
     location: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("VERTEXAI_LOCATION", "VERTEX_LOCATION"),
+        validation_alias=AliasChoices("VERTEXAI_LOCATION", "VERTEX_LOCATION", "VERTEX_AI_LOCATION"),
         description="Location for deployments that name none.",
     )
     credentials: str | None = Field(

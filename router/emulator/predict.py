@@ -185,7 +185,7 @@ def palm(call: Call) -> Reply:
         text = str((instance["messages"] or [{}])[-1].get("content", ""))
         prediction: dict[str, Any] = {"candidates": [{"author": "bot", "content": answer_for(text)}]}
     else:
-        text = str(instance.get("prompt", ""))
+        text = str(instance.get("prompt") or instance.get("prefix") or "")  # text-bison: prompt; code-bison: prefix
         prediction = {"content": answer_for(text)}
     out = count_tokens(answer_for(text))
     meta = {

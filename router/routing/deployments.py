@@ -107,6 +107,11 @@ class DeploymentTable:
         spec = self._by_id.get(model)
         if spec is not None:
             return spec.model_name, (spec,)
+        # As in LiteLLM, a deployment's own model string (``vertex_ai/gemini-2.5-flash``) names the deployments
+        # that serve it; their group's fallbacks apply.
+        serving = tuple(s for s in self._by_id.values() if s.model == model)
+        if serving:
+            return serving[0].model_name, serving
         raise UnknownModelError(model, known=[*self._groups, *self._aliases])
 
 

@@ -119,11 +119,13 @@ def test_location_defaults_to_us_central1(load):
     assert config.model_list[0].location == "us-central1"
 
 
-def test_no_project_anywhere_is_an_error_at_the_deployment(problems_of):
-    problem = only_error(problems_of(_text()))
-    assert problem.key_path == "model_list[0]"
-    assert problem.message.startswith("no Vertex project")
-    assert (problem.line, problem.column) == (2, 5)
+def test_no_project_anywhere_with_adc_is_a_warning_and_left_to_adc(load):
+    """Cloud Run's metadata server names the project; the config may leave it out (a warning says so)."""
+    config = load(_text())
+    assert config.model_list[0].project == ""
+    (warning,) = [w for w in config.warnings if w.key_path == "model_list[0]"]
+    assert warning.message.startswith("no Vertex project configured")
+    assert (warning.line, warning.column) == (2, 5)
 
 
 def test_environment_variables_section_supplies_defaults(load):

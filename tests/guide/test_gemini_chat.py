@@ -444,11 +444,6 @@ def test_guide_gemini_function_calling(guide: Guide, monkeypatch: pytest.MonkeyP
     assert declaration["name"] == "get_current_weather"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/config/vertex_env.py VertexEnv: VERTEX_AI_PROJECT / VERTEX_AI_LOCATION (the guide's spelling in "
-    "'Verwendung - Funktionsaufrufe') are not read; the call silently goes to the service account's project",
-)
 def test_guide_gemini_function_calling_env_names_vertex_ai_project(
     guide: Guide, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -527,11 +522,6 @@ def _metadata_server_only(guide: Guide, monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("VERTEXAI_LOCATION", "us-central1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/config/resolve.py _project (at load): with ADC from the metadata server (Cloud Run) and no "
-    "VERTEXAI_PROJECT, loading fails 'no Vertex project' although google.auth.default() names the project",
-)
 def test_guide_extra_cloud_run_service_account(guide: Guide, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _metadata_server_only(guide, monkeypatch, tmp_path)
     response = completion(model="vertex_ai/gemini-pro", messages=HELLO, api_base=guide.url)

@@ -62,11 +62,6 @@ def test_guide_palm_model_table(
         assert instance["prefix"] == "what llm are you"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/emulator/predict.py palm(): reads only 'prompt'/'messages', not the 'prefix' that code-bison / "
-    "code-gecko take, so it answers 'Echo:' (our request is right; the emulator cannot check the answer)",
-)
 def test_guide_palm_code_model_answer_echoes_the_prefix(
     palm: tuple[RunningEmulator, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -255,11 +255,6 @@ def test_guide_model_garden_non_openai(guide: Guide, monkeypatch: pytest.MonkeyP
     assert "Hello, how are you?" in str(body(sent)["instances"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/_oneoff.py _sync/_async `call(*, model, **params)`: the guide's tables call "
-    "completion('vertex_ai/<model>', messages) positionally (LiteLLM's signature is completion(model, messages, ...))",
-)
 def test_guide_model_tables_positional_call_form(adc: Guide, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VERTEXAI_PROJECT", "my-test-project")
     monkeypatch.setenv("VERTEXAI_LOCATION", "us-east5")

@@ -126,12 +126,6 @@ def test_guide_thinking_reasoning_effort_proxy_curl(env: Guide) -> None:
     assert thinking == {"thinkingBudget": 1024, "includeThoughts": True}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/routing/deployments.py Deployments.resolve: a request naming a deployment's "
-    "litellm_params.model ('vertex_ai/gemini-2.5-flash-preview-04-17') instead of its model_name answers 404 "
-    "model_not_found; LiteLLM's router falls back to matching litellm_params.model",
-)
 def test_guide_thinking_param_proxy_curl_with_provider_model_name(env: Guide) -> None:
     # The guide's curl names the provider model, not the config's model_name.
     with serve("gemini-2.5-flash-thinking.yaml") as url:

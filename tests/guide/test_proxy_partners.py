@@ -242,11 +242,6 @@ def _assert_passthrough(env: Guide, reply: httpx.Response) -> None:
     assert "sk-1234" not in str(sent.headers)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/config/settings_models.py (model_list has no default): the guide's pass-through config has "
-    "only default_vertex_config; loading fails 'missing required key model_list' (LiteLLM's proxy starts without one)",
-)
 def test_guide_multimodal_embeddings_vertex_sdk_passthrough(env: Guide) -> None:
     with serve("default-vertex-config.yaml") as url:
         _assert_passthrough(env, _vertex_sdk_request(url))
