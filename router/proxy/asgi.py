@@ -39,6 +39,7 @@ class Exchange:
     router_seconds: float = 0.0
     response_started: bool = False
     status: int = 500
+    key: Any = None  # the ApiKey that authenticated the request, once known
 
     @classmethod
     def from_scope(cls, scope: Scope, receive: Receive, send: Send) -> Exchange:

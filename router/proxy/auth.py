@@ -2,8 +2,9 @@
 
 Keys are compared as SHA-256 digests with ``hmac.compare_digest`` against every configured key, without
 stopping at the first match, so neither the position nor the length of a key leaks through timing.
-The rpm limit is a token bucket per key, kept in this process: with several workers each enforces it on its
-own share of the traffic.
+The rpm and tpm limits are buckets per key, kept in this process: with several workers each enforces them
+on its own share of the traffic. A call's tokens are known only after it answered, so tpm is charged then
+(the bucket may go into debt) and a key in debt is refused until the debt is refilled.
 """
 
 from __future__ import annotations
@@ -23,19 +24,26 @@ MASTER_KEY_ENV = "VERTEX_ROUTER_MASTER_KEY"
 
 @dataclass(frozen=True, slots=True)
 class ApiKey:
-    """One accepted key. ``models`` None means every model group; ``rpm`` None means no rate limit."""
+    """One accepted key. ``models`` None means every model group; ``rpm``/``tpm`` None mean no limit."""
 
     name: str
     digest: bytes
     models: frozenset[str] | None = None
     rpm: int | None = None
+    tpm: int | None = None
 
     @classmethod
     def from_secret(
-        cls, name: str, secret: str, *, models: Iterable[str] | None = None, rpm: int | None = None
+        cls,
+        name: str,
+        secret: str,
+        *,
+        models: Iterable[str] | None = None,
+        rpm: int | None = None,
+        tpm: int | None = None,
     ) -> ApiKey:
         allowed = frozenset(models) if models is not None else None
-        return cls(name=name, digest=_digest(secret.encode()), models=allowed, rpm=rpm)
+        return cls(name=name, digest=_digest(secret.encode()), models=allowed, rpm=rpm, tpm=tpm)
 
     def may_use(self, model: str) -> bool:
         return self.models is None or model in self.models
@@ -54,6 +62,7 @@ class ProxyAuth:
     keys: list[ApiKey]
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[str, _Bucket] = field(default_factory=dict, init=False, repr=False)
+    _token_buckets: dict[str, _Bucket] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Any, env: Mapping[str, str] | None = None) -> ProxyAuth | None:
@@ -73,12 +82,14 @@ class ProxyAuth:
                 continue
             models = _get(entry, "models")
             rpm = _get(entry, "rpm")
+            tpm = _get(entry, "tpm")
             keys.append(
                 ApiKey.from_secret(
                     str(_get(entry, "name") or f"key-{index}"),
                     str(secret),
                     models=[str(m) for m in models] if models else None,
                     rpm=int(rpm) if rpm else None,
+                    tpm=int(tpm) if tpm else None,
                 )
             )
         return cls(keys) if keys else None
@@ -106,19 +117,35 @@ class ProxyAuth:
             raise ModelNotAllowed(model)
 
     def admit(self, key: ApiKey) -> None:
-        """Take one request from the key's per-minute budget; 429 with the wait when it is empty."""
+        """Take one request from the key's per-minute budget; 429 with the wait when it (or tpm) is empty."""
+        now = self.clock()
+        if key.tpm is not None:
+            tokens = _refill(self._token_buckets, key.name, key.tpm, now)
+            if tokens.tokens <= 0.0:
+                raise KeyRateLimited(retry_after=max(1.0, -tokens.tokens) / (key.tpm / 60.0))
         if key.rpm is None:
             return
-        rate = key.rpm / 60.0
-        now = self.clock()
-        bucket = self._buckets.get(key.name)
-        if bucket is None:
-            bucket = self._buckets[key.name] = _Bucket(tokens=float(key.rpm), stamp=now)
-        bucket.tokens = min(float(key.rpm), bucket.tokens + (now - bucket.stamp) * rate)
-        bucket.stamp = now
+        bucket = _refill(self._buckets, key.name, key.rpm, now)
         if bucket.tokens < 1.0:
-            raise KeyRateLimited(retry_after=(1.0 - bucket.tokens) / rate)
+            raise KeyRateLimited(retry_after=(1.0 - bucket.tokens) / (key.rpm / 60.0))
         bucket.tokens -= 1.0
+
+    def charge_tokens(self, key: ApiKey, tokens: int) -> None:
+        """Charge a finished call's tokens to the key's tpm budget (it may go into debt)."""
+        if key.tpm is None or tokens <= 0:
+            return
+        _refill(self._token_buckets, key.name, key.tpm, self.clock()).tokens -= tokens
+
+
+def _refill(buckets: dict[str, _Bucket], name: str, per_minute: int, now: float) -> _Bucket:
+    """The bucket of ``name``, refilled at ``per_minute``/60 per second up to ``per_minute``."""
+    bucket = buckets.get(name)
+    if bucket is None:
+        bucket = buckets[name] = _Bucket(tokens=float(per_minute), stamp=now)
+        return bucket
+    bucket.tokens = min(float(per_minute), bucket.tokens + (now - bucket.stamp) * per_minute / 60.0)
+    bucket.stamp = now
+    return bucket
 
 
 def _presented_key(headers: Mapping[bytes, bytes]) -> bytes | None:

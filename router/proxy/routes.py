@@ -191,6 +191,7 @@ class Handlers:
         if key is not None and self.auth is not None:
             self.auth.authorize(key, data["model"])
             self.auth.admit(key)
+            ex.key = key
         return data
 
     async def _call(self, ex: Exchange, method: Callable[..., Awaitable[Any]], data: dict[str, Any]) -> None:
@@ -199,24 +200,34 @@ class Handlers:
         ex.router_seconds = time.perf_counter() - started
         model = data["model"]
         if not data.get("stream"):
-            self.metrics.count_usage(model, getattr(result, "usage", None))
+            self._count_usage(ex, model, getattr(result, "usage", None))
             body = orjson.dumps(result.model_dump())
             await ex.respond_json(200, body, self._route_headers(ex, result._hidden_params))
             return
         headers = list(SSE_HEADERS)
         headers.extend(self._route_headers(ex, getattr(result, "hidden_params", None) or {}))
         await ex.start(200, headers)
-        metrics = self.metrics
 
         def encode(chunk: Any) -> bytes:
             usage = getattr(chunk, "usage", None)
             if usage is not None:
-                metrics.count_usage(model, usage)
+                self._count_usage(ex, model, usage)
             return sse_frame(chunk)
 
         outcome = await Relay(ex, log=self.log).run(result, encode, _closer(result), done=DONE)
         if outcome == "disconnected":
             self.log.info("client_disconnected", request_id=ex.request_id.decode())
+
+    def _count_usage(self, ex: Exchange, model: str, usage: Any) -> None:
+        """Tokens into the metrics, and against the key's tpm budget."""
+        if usage is None:
+            return
+        self.metrics.count_usage(model, usage)
+        if ex.key is not None and ex.key.tpm is not None and self.auth is not None:
+            total = getattr(usage, "total_tokens", 0) or (
+                (getattr(usage, "prompt_tokens", 0) or 0) + (getattr(usage, "completion_tokens", 0) or 0)
+            )
+            self.auth.charge_tokens(ex.key, int(total))
 
     def _route_headers(self, ex: Exchange, hidden: dict[str, Any]) -> Headers:
         """x-router-* headers; the overhead is the Router's own plus the proxy's time outside the Router call."""

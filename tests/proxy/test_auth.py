@@ -123,3 +123,32 @@ def test_rpm_bucket_refills_at_rate() -> None:
     assert info.value.retry_after == pytest.approx(1.0)
     clock.now += 1.0
     auth.admit(key)
+
+
+def test_tpm_is_charged_after_the_call_and_refuses_a_key_in_debt() -> None:
+    clock = FakeClock()
+    auth = ProxyAuth([], clock=clock)
+    key = ApiKey.from_secret("k", "s", tpm=600)  # 10 tokens per second
+    auth.admit(key)
+    auth.charge_tokens(key, 650)  # the answer was bigger than the budget: 50 tokens of debt
+    with pytest.raises(KeyRateLimited) as info:
+        auth.admit(key)
+    assert info.value.retry_after == pytest.approx(5.0)
+    clock.now += 5.1
+    auth.admit(key)
+
+
+async def test_tpm_from_config_limits_a_named_key_over_http(fake_router: object) -> None:
+    from router.proxy.app import create_app
+
+    config = {"general_settings": {"keys": [{"name": "small", "key": "sk-small", "tpm": 10}]}}
+    auth = ProxyAuth.from_config(config, env={})
+    assert auth is not None
+    app = create_app(fake_router, auth=auth)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client:
+        headers = {"x-api-key": "sk-small"}
+        first = await client.post("/v1/chat/completions", json=CHAT, headers=headers)  # 7 tokens
+        second = await client.post("/v1/chat/completions", json=CHAT, headers=headers)  # 14: in debt after
+        third = await client.post("/v1/chat/completions", json=CHAT, headers=headers)
+    assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
+    assert int(third.headers["retry-after"]) >= 1
