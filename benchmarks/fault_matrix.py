@@ -28,18 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the rows live
 from router.emulator.faults import Fault
 from router.emulator.oauth import TokenAuthority
 from router.emulator.server import RunningEmulator, start_in_thread
-from tests.faults.matrix import (
-    FAMILIES,
-    ROWS,
-    Outcome,
-    Row,
-    Stack,
-    call,
-    group_name,
-    project,
-    run_case,
-    write_config,
-)
+from tests.faults.calls import Outcome, call, run_case
+from tests.faults.matrix import FAMILIES, ROWS, Row, Stack, group_name, project, write_config
 from tests.faults.proxy import Blackhole, ServedProxy
 
 PACE_S = 0.2

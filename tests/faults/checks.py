@@ -8,19 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from router.config import load_config
+from tests.faults.calls import Outcome, call, run_case
 from tests.faults.conftest import Matrix
-from tests.faults.matrix import (
-    PROMPT,
-    ROW_BY_KEY,
-    Outcome,
-    Row,
-    call,
-    endpoint_id,
-    gemini_model,
-    group_name,
-    project,
-    run_case,
-)
+from tests.faults.matrix import PROMPT, ROW_BY_KEY, Row, endpoint_id, gemini_model, group_name, project
 
 
 @cache

@@ -2,9 +2,7 @@
 and unary, through ``vertex-router serve`` in front of the emulator.
 
 Shared by the end-to-end tests (``tests/faults``) and ``benchmarks/fault_matrix.py``: the config for every row is
-built here, each row arms its faults here, and ``run_case`` makes one call with the official ``openai`` SDK and
-reports what the client saw (text, status, headers, model, usage, time to the last byte) and what the emulator
-saw (requests per deployment).
+built here and each row arms its faults here; ``tests.faults.calls.run_case`` makes the call.
 
 Each deployment has its own project id (``p-<row>-<family>-<mode>-<role>``), so a fault targets exactly one
 deployment (``Fault(route="/projects/<id>/")``) and the emulator's request log counts attempts per deployment.
@@ -13,13 +11,11 @@ Roles: ``a`` the primary, ``b`` a second deployment of the same group, ``c`` the
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openai
 import yaml
 from openai.types.chat import ChatCompletionMessageParam
 
@@ -302,111 +298,3 @@ def arm(faults: Any, row: Row, family: str, mode: str) -> list[Fault]:
         route = f"/projects/{project(row.key, family, mode, role)}/"
         added.append(faults.add(Fault(route=route, **fields)))
     return added
-
-
-# ------------------------------------------------------------------------------------------------ one call
-
-
-@dataclass
-class Outcome:
-    """What one call through the proxy gave the client, and what reached the emulator."""
-
-    status: int
-    text: str
-    models: list[str]  # the ``model`` of the answer (a stream: of its chunks, in order of appearance)
-    usage: Any
-    error: str | None
-    header_attempts: int | None
-    header_deployment: str | None
-    seconds: float  # request start to the last byte
-    requests: dict[str, list[Any]] = field(default_factory=dict)  # role -> RecordedRequest list
-    error_body: Any = None  # the OpenAI error object of a failed call
-    reference: str = ""  # a healthy call's text, for comparison
-
-    @property
-    def attempts(self) -> int:
-        return sum(len(found) for found in self.requests.values())
-
-    def count(self, role: str) -> int:
-        return len(self.requests.get(role, []))
-
-
-def call(client: openai.OpenAI, model: str, stream: bool) -> Outcome:
-    """One chat call; never raises for an API error (it is part of the outcome)."""
-    started = time.perf_counter()
-    try:
-        if stream:
-            return _streamed(client, model, started)
-        return _unary(client, model, started)
-    except openai.APIStatusError as exc:
-        seconds = time.perf_counter() - started
-        attempts, deployment_id = _route_headers(exc.response.headers)
-        outcome = Outcome(exc.status_code, "", [], None, str(exc.message), attempts, deployment_id, seconds)
-        outcome.error_body = exc.body
-        return outcome
-
-
-def _unary(client: openai.OpenAI, model: str, started: float) -> Outcome:
-    raw = client.chat.completions.with_raw_response.create(model=model, messages=MESSAGES)
-    answer = raw.parse()
-    seconds = time.perf_counter() - started
-    text = answer.choices[0].message.content or ""
-    attempts, deployment_id = _route_headers(raw.headers)
-    return Outcome(raw.status_code, text, [answer.model], answer.usage, None, attempts, deployment_id, seconds)
-
-
-def _streamed(client: openai.OpenAI, model: str, started: float) -> Outcome:
-    raw = client.chat.completions.with_raw_response.create(
-        model=model,
-        messages=MESSAGES,
-        stream=True,
-        stream_options={"include_usage": True},
-    )
-    attempts, deployment_id = _route_headers(raw.headers)
-    pieces: list[str] = []
-    models: list[str] = []
-    usage = None
-    error = None
-    try:
-        for chunk in raw.parse():
-            if chunk.model not in models:
-                models.append(chunk.model)
-            if chunk.choices:
-                pieces.append(chunk.choices[0].delta.content or "")
-            if chunk.usage is not None:
-                usage = chunk.usage
-    except openai.APIError as exc:  # an error event after content: the stream failed mid-way
-        error = str(exc.message)
-    seconds = time.perf_counter() - started
-    return Outcome(raw.status_code, "".join(pieces), models, usage, error, attempts, deployment_id, seconds)
-
-
-def _route_headers(headers: Any) -> tuple[int | None, str | None]:
-    attempts = headers.get("x-router-attempts")
-    return (int(attempts) if attempts else None), headers.get("x-router-deployment")
-
-
-def upstream_requests(app: Any, row: Row, family: str, mode: str) -> dict[str, list[Any]]:
-    """The emulator's recorded requests per role of this row (all roles, also the fallback group's)."""
-    found: dict[str, list[Any]] = {}
-    for role in (*row.roles, *row.fallback_roles):
-        marker = f"/projects/{project(row.key, family, mode, role)}/"
-        found[role] = [r for r in app.requests if marker in r.path]
-    return found
-
-
-def run_case(client: openai.OpenAI, app: Any, row: Row, family: str, mode: str) -> Outcome:
-    """Arm the row's faults, make one call to its group, collect what the emulator saw, disarm."""
-    added = arm(app.faults, row, family, mode)
-    try:
-        outcome = call(client, group_name(row.key, family, mode), stream=mode == "stream")
-    finally:
-        for fault in added:
-            app.faults.remove(fault.id)
-    outcome.requests = upstream_requests(app, row, family, mode)
-    return outcome
-
-
-def healthy_text(family: str) -> str:
-    """The healthy answer; a test compares it with a healthy call's text too, so this is only the expectation."""
-    return f"Echo: {PROMPT}"

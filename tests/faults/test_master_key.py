@@ -9,9 +9,10 @@ import openai
 import pytest
 import yaml
 
+from tests.faults.calls import call, run_case
 from tests.faults.checks import assert_complete
 from tests.faults.conftest import Matrix
-from tests.faults.matrix import ROW_BY_KEY, call, group_name, run_case
+from tests.faults.matrix import ROW_BY_KEY, group_name
 from tests.faults.proxy import ServedProxy
 
 KEY = "sk-fault-matrix-key"

@@ -9,9 +9,10 @@ import time
 import pytest
 
 from router.emulator.faults import Fault
+from tests.faults.calls import Outcome, call
 from tests.faults.checks import assert_alive, deployment_id, healthy
 from tests.faults.conftest import Matrix
-from tests.faults.matrix import FAMILIES, MODES, Outcome, call, group_name, project
+from tests.faults.matrix import FAMILIES, MODES, group_name, project
 
 MAX_REQUESTS = 20
 OUTAGE_REQUESTS = 6

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from router.emulator.faults import Fault
+from tests.faults.calls import call
 from tests.faults.checks import ASSISTANT, assert_alive, assert_complete, deployment_id, last_turn, run
 from tests.faults.conftest import Matrix
 from tests.faults.matrix import (
@@ -22,7 +23,6 @@ from tests.faults.matrix import (
     ROUTER_SETTINGS,
     ROW_BY_KEY,
     arm,
-    call,
     group_name,
     project,
 )
