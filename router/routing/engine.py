@@ -148,7 +148,8 @@ class RoutingEngine:
         if deadline is None:
             deadline = now + (timeout if timeout is not None else self._settings.timeout)
         plan = RequestPlan(self._settings, self._table, model, group, members, num_retries)
-        plan.excluded.update(exclude)
+        if exclude:
+            plan.excluded.update(exclude)
         retry = False
         while True:
             group_before = plan.group
@@ -246,18 +247,21 @@ class RoutingEngine:
             else:
                 first_token = settings.stream_timeout
             first_token = None if first_token is None else min(first_token, timeout)
+        # Positional (in field order): keyword passing costs measurably on the request path.
         return AttemptInfo(
-            attempt=len(plan.attempts) + 1,
-            group=plan.group,
-            deployment_id=spec.id,
-            stream=stream,
-            started_at=now,
-            deadline=deadline,
-            timeout=timeout,
-            first_token_timeout=first_token,
-            is_retry=is_retry,
-            is_fallback=plan.group != plan.requested_group,
-            clock=self._clock,
+            len(plan.attempts) + 1,  # attempt
+            plan.group,
+            spec.id,
+            stream,
+            now,  # started_at
+            deadline,
+            timeout,
+            first_token,  # first_token_timeout
+            is_retry,
+            plan.group != plan.requested_group,  # is_fallback
+            None,  # first_token_at
+            None,  # tokens_used
+            self._clock,
         )
 
     async def _attempt(
@@ -277,10 +281,11 @@ class RoutingEngine:
                 result = await call(spec, info)
             finally:
                 timer.outside += time.perf_counter() - started
-            latency = self._clock() - info.started_at
+            now = self._clock()
+            latency = now - info.started_at
             plan.attempts.append(AttemptRecord(spec.id, None, latency))
             settled = True
-            await self._outcomes.success(pick, info, latency, self._clock(), tokens)
+            await self._outcomes.success(pick, info, latency, now, tokens)
             return (result,)
         except (UpstreamError, CredentialsError) as error:
             if isinstance(error, MidStreamError):

@@ -44,6 +44,8 @@ def shuffle_weights(candidates: Sequence[Candidate]) -> list[float]:
     """``weight``, else ``rpm``, else ``tpm``, else uniform — the first field any candidate sets. Candidates
     without that field get the mean of those with it (an unweighted sibling gets an average share rather than
     vanishing)."""
+    if not any(c.spec.weight or c.spec.rpm or c.spec.tpm for c in candidates):
+        return [1.0] * len(candidates)  # nothing set anywhere (the common case): skip the three passes
     for field in ("weight", "rpm", "tpm"):
         raw: list[float | None] = [getattr(c.spec, field) for c in candidates]
         present = [float(v) for v in raw if v is not None and v > 0]
@@ -117,7 +119,7 @@ STRATEGIES: Mapping[str, Strategy] = MappingProxyType(
 def lowest_tier(candidates: Sequence[Candidate]) -> list[Candidate]:
     """Members of the lowest ``order`` present. Deployments without ``order`` form the last tier (they are not
     dropped, unlike LiteLLM, where they vanish as soon as a sibling sets an order)."""
-    if len(candidates) <= 1:
+    if len(candidates) <= 1 or all(c.spec.order is None for c in candidates):
         return list(candidates)
     best = min(_tier(c) for c in candidates)
     return [c for c in candidates if _tier(c) == best]

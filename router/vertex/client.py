@@ -211,13 +211,13 @@ class _Attempt:
         merged = {"user-agent": USER_AGENT, **req.headers} if req.headers else {"user-agent": USER_AGENT}
         if token is not None:
             merged["authorization"] = f"Bearer {token}"
-        if any(key.lower() in _AUTO_HEADERS for key in req.headers):
+        if req.headers and not _AUTO_HEADERS.isdisjoint(map(str.lower, req.headers)):
             # The caller set what httpx derives: let httpx reconcile them as it always has.
             request = httpx.Request(req.method, self.target.url, headers=merged, content=req.body)
             request.extensions["timeout"] = timeout
             return request
         raw: list[tuple[bytes, bytes]] = [(b"Host", self.target.host)]
-        raw.extend((key.encode("ascii"), value.encode("ascii")) for key, value in merged.items())
+        raw += [(key.encode("ascii"), value.encode("ascii")) for key, value in merged.items()]
         body = req.body or b""
         method = req.method.upper()
         if body or method in ("POST", "PUT", "PATCH"):
