@@ -13,12 +13,17 @@ _BOM = b"\xef\xbb\xbf"
 
 
 class SSEDecoder:
-    """Feed raw chunks; get back the payloads of the events they complete. One instance per stream."""
+    """Feed raw chunks; get back the payloads of the events they complete. One instance per stream.
 
-    __slots__ = ("_buffer", "_data", "_skip_lf", "_started")
+    Linear in the stream's size: a chunk without a line ending is only remembered, and the pieces of a line are
+    joined once, when its ending arrives. (Re-splitting a growing buffer on every chunk made a multi-megabyte
+    event — an inline image — cost seconds of CPU.)
+    """
+
+    __slots__ = ("_data", "_partial", "_skip_lf", "_started")
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._partial: list[bytes] = []  # pieces of a line whose ending has not arrived yet
         self._data: list[str] = []
         self._skip_lf = False
         self._started = False
@@ -36,12 +41,21 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
-        buffer = self._buffer + chunk if self._buffer else chunk
+                if not chunk:
+                    return []
+        if b"\n" not in chunk and b"\r" not in chunk:
+            self._partial.append(chunk)
+            return []
+        if self._partial:
+            self._partial.append(chunk)
+            buffer = b"".join(self._partial)
+            self._partial = []
+        else:
+            buffer = chunk
         lines = buffer.splitlines(keepends=True)
         if lines and not lines[-1].endswith((b"\n", b"\r")):
-            self._buffer = lines.pop()
+            self._partial.append(lines.pop())
         else:
-            self._buffer = b""
             self._skip_lf = buffer.endswith(b"\r")
         payloads: list[str] = []
         for raw in lines:
@@ -52,15 +66,15 @@ class SSEDecoder:
 
     def pending(self) -> bool:
         """True when the stream stopped inside an event (no closing blank line): a truncated stream."""
-        return bool(self._buffer.strip() or self._data)
+        return any(piece.strip() for piece in self._partial) or bool(self._data)
 
     def _strip_bom(self, chunk: bytes) -> bytes:
-        joined = self._buffer + chunk
+        joined = b"".join(self._partial) + chunk if self._partial else chunk
         if len(joined) < len(_BOM) and _BOM.startswith(joined):
-            self._buffer = joined  # wait for the rest of a possible BOM
+            self._partial = [joined]  # wait for the rest of a possible BOM
             return b""
         self._started = True
-        self._buffer = b""
+        self._partial = []
         return joined[len(_BOM) :] if joined.startswith(_BOM) else joined
 
     def _line(self, line: bytes) -> str | None:

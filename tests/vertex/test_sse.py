@@ -73,3 +73,19 @@ def test_stream_stopping_inside_an_event_is_pending() -> None:
     finished = SSEDecoder()
     finished.feed(b"data: x\n\n")
     assert not finished.pending()
+
+
+def test_an_event_of_megabytes_split_into_many_chunks_arrives_whole() -> None:
+    text = "x" * (2 * 2**20)  # an inline image in one event arrives in hundreds of network chunks
+    stream = b'data: {"t": "' + text.encode() + b'"}\r\n\r\n'
+    chunks = [stream[i : i + 4096] for i in range(0, len(stream), 4096)]
+    assert _feed_all(chunks) == ['{"t": "' + text + '"}']
+
+
+def test_a_lone_lf_after_a_chunk_ending_in_cr_completes_nothing_by_itself() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\r") == []
+    assert decoder.feed(b"\n") == []
+    assert decoder.pending()
+    assert decoder.feed(b"\n") == ["a"]
+    assert not decoder.pending()
