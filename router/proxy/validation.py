@@ -198,9 +198,14 @@ def validate(data: dict[str, Any], spec: RouteSpec) -> None:
     """400 naming the first missing or mistyped field, or any key that would override credentials or target.
 
     One pass over the keys the client sent (usually a handful), not over every field the route knows.
+    Keys sent as ``null`` are removed: in OpenAI's API null means "not given", and the Router then sees
+    only parameters that carry a value.
     """
     checks = spec.checks
+    nulls: list[str] = []
     for name, value in data.items():
+        if value is None:
+            nulls.append(name)
         check = checks.get(name)
         if check is not None:
             if value is not None and not check(value):
@@ -209,6 +214,8 @@ def validate(data: dict[str, Any], spec: RouteSpec) -> None:
             _refuse(name)
         elif name == "extra_body" and isinstance(value, Mapping):
             _reject_nested(value)
+    for name in nulls:
+        del data[name]
     for name in spec.required:
         if data.get(name) is None:
             raise InvalidField(f"Missing required parameter {name!r}.", name)

@@ -107,3 +107,11 @@ async def test_routes_work_with_and_without_v1_and_trailing_slash(http: httpx.As
 async def test_self_parameter_cannot_break_the_call(http: httpx.AsyncClient) -> None:
     response = await http.post("/v1/chat/completions", json={**CHAT, "self": 1}, headers=H)
     assert response.status_code == 400
+
+
+async def test_null_parameters_are_not_passed_to_the_router(http: httpx.AsyncClient, fake_router: FakeRouter) -> None:
+    response = await http.post("/v1/chat/completions", json={**CHAT, "stream": None, "temperature": None}, headers=H)
+    assert response.status_code == 200
+    params = fake_router.calls[-1][1]
+    assert params["stream"] is False  # the fake's default: the proxy did not pass stream=None
+    assert "temperature" not in params
