@@ -134,8 +134,11 @@ def _check(body: Any, call: Call) -> Reply | None:
     for index, message in enumerate(messages):
         if not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant"):
             return anthropic_error(400, f"messages.{index}.role: Input should be 'user' or 'assistant'")
-    if MARK_NO_PREFILL in call.route.model and _trailing_assistant_text(messages) is not None:
+    prefill = _trailing_assistant_text(messages)
+    if prefill is not None and MARK_NO_PREFILL in call.route.model:
         return anthropic_error(400, NO_PREFILL_MESSAGE)
+    if prefill and prefill != prefill.rstrip():  # Anthropic's own rule for a prefill
+        return anthropic_error(400, "messages: final assistant content cannot end with trailing whitespace")
     tokens = _input_tokens(body)
     limit = call.settings.claude_max_input_tokens
     if tokens > limit or MARK_TOO_LONG in _text_of(messages[-1].get("content", "")):
