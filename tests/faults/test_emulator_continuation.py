@@ -92,3 +92,13 @@ async def test_end_after_ends_the_stream_cleanly_before_the_terminal_event(emula
     events = sse_data(response.text)
     assert len(events) == 2 and "[DONE]" not in events
     assert all(e["choices"][0]["finish_reason"] is None for e in sse_json(response.text))
+
+
+async def test_claude_rejects_a_prefill_ending_in_whitespace(emulator: InProcessEmulator) -> None:
+    body = claude_body("one two three")
+    body["messages"].append({"role": "assistant", "content": "Echo: one "})
+    response = await emulator.client.post(CLAUDE, json=body)
+    assert response.status_code == 400
+    assert (
+        response.json()["error"]["message"] == "messages: final assistant content cannot end with trailing whitespace"
+    )
