@@ -91,11 +91,11 @@ class Router(JobsAPI):
         if not isinstance(messages, list) or not messages:
             raise InvalidRequestError("messages must be a non-empty list", param="messages")
         reject_identity_keys(params)
-        return await self._run("chat", model, {"messages": messages, **params}, stream)
+        return await self._run("chat", model, {"messages": messages, **params}, bool(stream))
 
     async def atext_completion(self, model: str, prompt: Any, *, stream: bool = False, **params: Any) -> Any:
         reject_identity_keys(params)
-        return await self._run("text", model, {"prompt": prompt, **params}, stream)
+        return await self._run("text", model, {"prompt": prompt, **params}, bool(stream))
 
     async def aembedding(self, model: str, input: Any, **params: Any) -> Any:
         reject_identity_keys(params)

@@ -145,3 +145,11 @@ async def test_embedding_call_to_a_chat_group_is_a_clear_400(stack: Stack) -> No
     with pytest.raises(InvalidRequestError, match="does not serve embedding"):
         await r.aembedding(model="flash", input="x")
     await r.aclose()
+
+
+async def test_stream_none_means_not_streaming(stack: Stack) -> None:
+    """OpenAI clients send ``"stream": null``; it must not reach the routing engine as a stream flag."""
+    r = stack.router([stack.deployment("flash", "vertex_ai/gemini-2.5-flash")])
+    response = await r.acompletion(model="flash", messages=HELLO, stream=None)
+    await r.aclose()
+    assert isinstance(response, ChatCompletion)
