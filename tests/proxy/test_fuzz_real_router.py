@@ -2,6 +2,9 @@
 
 The document's ``model`` fields are narrowed to the configured groups so fuzzed parameters reach the real
 translators instead of stopping at a 404; whatever they send, the answer is a documented 4xx, never a 5xx.
+Derandomized: the same examples every run, so a change elsewhere that breaks one fails reproducibly. (Random
+runs with more examples found Router(stream=None) raising TypeError, now guarded in the proxy, and an
+emulator crash on a huge embedding ``dimensions``.)
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Proxy]:
 
 
 @SCHEMA.parametrize()
-@hypothesis.settings(deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
+@hypothesis.settings(deadline=None, suppress_health_check=list(hypothesis.HealthCheck), derandomize=True)
 def test_fuzzed_requests_through_the_real_stack_never_5xx(case: schemathesis.Case, proxy: _Proxy) -> None:
     case.call_and_validate(
         base_url=proxy.url,
