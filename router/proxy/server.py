@@ -15,6 +15,7 @@ in-flight requests finish (up to 30 s), then exit 0.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import signal
@@ -58,7 +59,7 @@ def serve_from_args(args: Any) -> int:
         return EXIT_USAGE
     json_logs = bool(getattr(args, "json_logs", False)) or bool(config.litellm_settings.json_logs)
     log_level = str(getattr(args, "log_level", None) or "info")
-    workers = int(args.workers or os.cpu_count() or 1)
+    workers = int(args.workers or default_workers())
     os.environ[CONFIG_ENV] = config_path
     os.environ[NO_AUTH_ENV] = "1" if no_auth else ""
     os.environ[JSON_LOGS_ENV] = "1" if json_logs else ""
@@ -86,6 +87,25 @@ def serve_from_args(args: Any) -> int:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return EXIT_OK
+
+
+def default_workers(cgroup_cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """One worker per core this process may use: CPU affinity, capped by a cgroup v2 CPU quota.
+
+    ``os.cpu_count()`` is the host's count; a container limited to 2 CPUs on a 64-core node would start 64
+    workers (and 64 Routers' worth of memory).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cgroup_cpu_max.read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
 
 
 def server_choice() -> str:
