@@ -172,6 +172,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _complete_json(path: Path) -> bool:
+    """The emulator writes its credentials file while it starts: wait until it is whole, not just present."""
+    try:
+        orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    return True
+
+
 def _start_emulator(port: int, credentials: Path) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
@@ -193,10 +202,12 @@ def _start_emulator(port: int, credentials: Path) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                if credentials.exists():
-                    return proc
+                pass
+            if _complete_json(credentials):
+                return proc
         except OSError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.05)
     proc.kill()
     raise RuntimeError("emulator did not start")
 
