@@ -15,33 +15,35 @@ import structlog
 
 
 class HotLogger:
-    __slots__ = ("_bound", "_key", "_name")
+    __slots__ = ("_cached", "_name")
 
     def __init__(self, name: str) -> None:
         self._name = name
-        self._key: tuple[Any, Any, Any, Any] | None = None
-        self._bound: Any = None
+        # (processors, wrapper_class, logger_factory, context_class, bound logger): one attribute, replaced
+        # whole, so a thread never sees a new configuration paired with an old logger.
+        self._cached: tuple[Any, Any, Any, Any, Any] | None = None
 
     def get(self) -> Any:
         """The bound logger for the current structlog configuration."""
         config = structlog.get_config()
-        key = self._key
-        # Identity, not equality: the cached key holds references, so an identity cannot be reused meanwhile.
+        cached = self._cached
+        # Identity, not equality: the cache holds references, so an identity cannot be reused meanwhile.
         if (
-            key is None
-            or config["processors"] is not key[0]
-            or config["wrapper_class"] is not key[1]
-            or config["logger_factory"] is not key[2]
-            or config["context_class"] is not key[3]
+            cached is None
+            or config["processors"] is not cached[0]
+            or config["wrapper_class"] is not cached[1]
+            or config["logger_factory"] is not cached[2]
+            or config["context_class"] is not cached[3]
         ):
-            self._key = (
+            bound = structlog.get_logger(self._name).bind()
+            cached = self._cached = (
                 config["processors"],
                 config["wrapper_class"],
                 config["logger_factory"],
                 config["context_class"],
+                bound,
             )
-            self._bound = structlog.get_logger(self._name).bind()
-        return self._bound
+        return cached[4]
 
     def enabled(self, level: int) -> bool:
         """False only when the configured wrapper filters ``level`` out (``make_filtering_bound_logger``)."""
