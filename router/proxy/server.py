@@ -139,8 +139,14 @@ def run_granian(*, host: str, port: int, workers: int, log_level: str = "info") 
         backlog=4096,
         log_enabled=True,
         log_level=LogLevels(log_level),
-        # Keep the process's logging (router.logging) in place instead of granian's own handlers.
-        log_dictconfig={"version": 1, "disable_existing_loggers": False},
+        # granian's records go to the root logger (router.logging's handler: console or JSON lines) instead of
+        # granian's own plain-text handlers.
+        log_dictconfig={
+            "loggers": {
+                "_granian": {"handlers": [], "propagate": True},
+                "granian.access": {"handlers": [], "propagate": True},
+            }
+        },
         log_access=False,
         workers_kill_timeout=GRACEFUL_SHUTDOWN_S,
     ).serve()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import openai
+import orjson
 import pytest
 import yaml
 
@@ -54,10 +55,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(config: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def start(config: Path, *extra: str, before: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
-        [CLI, "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), *extra],
+        [CLI, *before, "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -153,3 +154,15 @@ def test_serve_with_no_auth_and_two_workers(emulator: tuple[RunningEmulator, Pat
     finally:
         code = stop(process)
     assert code == 0
+
+
+def test_json_logs_make_every_line_json(emulator: tuple[RunningEmulator, Path], tmp_path: Path) -> None:
+    running, credentials = emulator
+    config = write_config(tmp_path / "config.yaml", running, credentials, master_key=KEY)
+    process, url = start(config, "--workers", "1", before=("--json-logs",))
+    httpx.post(f"{url}/v1/chat/completions", json={"model": "nope", "messages": []}, headers={"x-api-key": KEY})
+    assert stop(process) == 0
+    lines = [line for line in (process.stdout.read() if process.stdout else b"").splitlines() if line.strip()]
+    assert lines, "the server logs its start and stop"
+    events = [orjson.loads(line) for line in lines]  # raises on any line that is not JSON
+    assert any(event.get("event") == "proxy_starting" for event in events)
