@@ -16,6 +16,7 @@ from router.errors import RouterError
 from router.proxy.asgi import Exchange, Receive, Scope, Send
 from router.proxy.auth import ProxyAuth
 from router.proxy.errors import MethodNotAllowed, RouteNotFound, error_answer
+from router.proxy.jobs import JobsRoutes
 from router.proxy.metrics import Metrics
 from router.proxy.metrics_share import MetricsShare
 from router.proxy.routes import Handlers, RouterLike
@@ -55,6 +56,8 @@ class ProxyApp:
         }
         self._openapi_body: bytes | None = None
         self.metrics_share: MetricsShare | None = None
+        # Files, batches and fine-tuning (router/proxy/jobs.py): looked up only when no OpenAI route matched.
+        self.jobs = JobsRoutes(router, auth, max_body_bytes, self.log)
         add_callback = getattr(router, "add_callback", None)
         if add_callback is not None:
             add_callback(self.metrics.on_router_event)
@@ -104,6 +107,9 @@ class ProxyApp:
         if ex.method == "GET" and path.startswith("/models/"):
             name = path[len("/models/") :]
             return "/models/{model}", lambda e: self.handlers.model(e, name)
+        jobs_route = self.jobs.resolve(ex.method, path)
+        if jobs_route is not None:
+            return jobs_route
         if path in self._post:
             raise MethodNotAllowed(ex.method, ex.path, "POST")
         if path in self._get:
