@@ -6,6 +6,7 @@ Each handler sends its own response (streams must), and raises for anything that
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from router.proxy.auth import ApiKey, ProxyAuth
 from router.proxy.errors import NotImplementedByRouter
 from router.proxy.metrics import Metrics
 from router.proxy.metrics_share import MetricsShare
-from router.proxy.streaming import DONE, SSE_HEADERS, Relay, sse_frame
+from router.proxy.streaming import DONE, SSE_HEADERS, DisconnectWatch, Relay, sse_frame
 from router.proxy.validation import (
     CHAT,
     COMPLETIONS,
@@ -195,28 +196,43 @@ class Handlers:
         return data
 
     async def _call(self, ex: Exchange, method: Callable[..., Awaitable[Any]], data: dict[str, Any]) -> None:
-        started = time.perf_counter()
-        result = await method(**data)
-        ex.router_seconds = time.perf_counter() - started
-        model = data["model"]
-        if not data.get("stream"):
-            self._count_usage(ex, model, getattr(result, "usage", None))
-            body = orjson.dumps(result.model_dump())
-            await ex.respond_json(200, body, self._route_headers(ex, result._hidden_params))
-            return
-        headers = list(SSE_HEADERS)
-        headers.extend(self._route_headers(ex, getattr(result, "hidden_params", None) or {}))
-        await ex.start(200, headers)
+        """The Router call and the answer (JSON or SSE); a client that leaves cancels the call."""
+        watch = DisconnectWatch(ex)
+        try:
+            started = time.perf_counter()
+            result = await method(**data)
+            ex.router_seconds = time.perf_counter() - started
+            model = data["model"]
+            if not data.get("stream"):
+                watch.stop()
+                self._count_usage(ex, model, getattr(result, "usage", None))
+                body = orjson.dumps(result.model_dump())
+                await ex.respond_json(200, body, self._route_headers(ex, result._hidden_params))
+                return
+            headers = list(SSE_HEADERS)
+            headers.extend(self._route_headers(ex, getattr(result, "hidden_params", None) or {}))
+            await ex.start(200, headers)
 
-        def encode(chunk: Any) -> bytes:
-            usage = getattr(chunk, "usage", None)
-            if usage is not None:
-                self._count_usage(ex, model, usage)
-            return sse_frame(chunk)
+            def encode(chunk: Any) -> bytes:
+                usage = getattr(chunk, "usage", None)
+                if usage is not None:
+                    self._count_usage(ex, model, usage)
+                return sse_frame(chunk)
 
-        outcome = await Relay(ex, log=self.log).run(result, encode, _closer(result), done=DONE)
-        if outcome == "disconnected":
-            self.log.info("client_disconnected", request_id=ex.request_id.decode())
+            outcome = await Relay(ex, log=self.log).run(result, encode, _closer(result), done=DONE, watch=watch)
+            if outcome == "disconnected":
+                self._disconnected(ex)
+        except asyncio.CancelledError:
+            if not watch.absorb():
+                raise
+            self._disconnected(ex)
+        finally:
+            watch.stop()
+
+    def _disconnected(self, ex: Exchange) -> None:
+        # 499: nginx's "client closed request"; only metrics and logs ever see it.
+        ex.status = 499
+        self.log.info("client_disconnected", request_id=ex.request_id.decode())
 
     def _count_usage(self, ex: Exchange, model: str, usage: Any) -> None:
         """Tokens into the metrics, and against the key's tpm budget."""

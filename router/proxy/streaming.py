@@ -2,8 +2,8 @@
 
 Server-sent events for OpenAI streams (``data: {json}`` per chunk, ``data: [DONE]`` at the end, an error
 event and no ``[DONE]`` when the stream fails mid-way), raw byte chunks for the Vertex pass-through.
-A watcher task per stream waits for the client to go away and cancels the relay, so a closed connection
-stops the upstream call instead of reading it to the end.
+A watcher task per request waits for the client to go away and cancels the work, so a closed connection
+stops the Router's attempts or the upstream stream instead of running them to the end.
 """
 
 from __future__ import annotations
@@ -45,14 +45,48 @@ def sse_error_frame(exc: BaseException) -> bytes:
     return b"data: " + body + b"\n\n"
 
 
+class DisconnectWatch:
+    """Cancels the task serving a request when its client goes away, until ``stop()``.
+
+    One watcher task per model request: a client that gave up (a timeout, a closed tab) stops the Router's
+    attempts and retries, and a stream's upstream call, instead of having them run to the end for nobody.
+    """
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+        self.task = asyncio.current_task()
+        self.disconnected = False
+        self.stopped = False
+        self._watcher = asyncio.create_task(self._watch())
+
+    def stop(self) -> None:
+        """Stop watching (call before the last bytes are sent: the server reports a disconnect then too)."""
+        self.stopped = True
+        self._watcher.cancel()
+
+    def absorb(self) -> bool:
+        """In ``except CancelledError``: True (and the cancellation undone) when it was this watch's doing."""
+        if self.disconnected and self.task is not None:
+            self.task.uncancel()
+            return True
+        return False
+
+    async def _watch(self) -> None:
+        while True:
+            message = await self.exchange.receive()
+            if message["type"] == "http.disconnect":
+                if not self.stopped and self.task is not None:
+                    self.disconnected = True
+                    self.task.cancel()
+                return
+
+
 class Relay:
     """Sends an async iterator's items to the client until it ends, fails, or the client disconnects."""
 
     def __init__(self, exchange: Exchange, *, log: structlog.typing.FilteringBoundLogger) -> None:
         self.exchange = exchange
         self.log = log
-        self.finished = False
-        self.disconnected = False
 
     async def run(
         self,
@@ -61,50 +95,39 @@ class Relay:
         close: Callable[[], Awaitable[None]],
         *,
         done: bytes = b"",
+        watch: DisconnectWatch | None = None,
     ) -> str:
         """Relay every item; returns the outcome: ``completed``, ``failed`` or ``disconnected``."""
-        current = asyncio.current_task()
-        watcher = asyncio.create_task(self._watch(current))
+        watch = watch if watch is not None else DisconnectWatch(self.exchange)
         send = self.exchange.send
         outcome = "completed"
         try:
             async for item in items:
                 await send({"type": "http.response.body", "body": encode(item), "more_body": True})
-            self.finished = True
+            watch.stop()
             await send({"type": "http.response.body", "body": done, "more_body": False})
         except asyncio.CancelledError:
-            if not self.disconnected or current is None:
+            if not watch.absorb():
                 raise
-            current.uncancel()
             outcome = "disconnected"
         except Exception as exc:
             outcome = "failed"
+            watch.stop()
             await self._fail(exc)
         finally:
-            watcher.cancel()
+            watch.stop()
             await _close_quietly(close)
         return outcome
 
     async def _fail(self, exc: Exception) -> None:
-        self.finished = True
+        request_id = self.exchange.request_id.decode()
         if not isinstance(exc, RouterError):
-            self.log.error("stream_failed", request_id=self.exchange.request_id.decode(), error_type=type(exc).__name__)
+            self.log.error("stream_failed", request_id=request_id, error_type=type(exc).__name__)
         else:
-            self.log.warning(
-                "stream_failed", request_id=self.exchange.request_id.decode(), error_type=type(exc).__name__
-            )
+            self.log.warning("stream_failed", request_id=request_id, error_type=type(exc).__name__)
         send = self.exchange.send
         await send({"type": "http.response.body", "body": sse_error_frame(exc), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-    async def _watch(self, relay_task: asyncio.Task[Any] | None) -> None:
-        while True:
-            message = await self.exchange.receive()
-            if message["type"] == "http.disconnect":
-                if not self.finished and relay_task is not None:
-                    self.disconnected = True
-                    relay_task.cancel()
-                return
 
 
 async def _close_quietly(close: Callable[[], Awaitable[None]]) -> None:

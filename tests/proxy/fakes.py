@@ -1,7 +1,8 @@
 """A fake Router with the contract's surface, for proxy tests that must not depend on routing or families.
 
 Behaviour is chosen per call by the model name: ``error:<status>`` raises the matching RouterError,
-``midstream`` fails a stream after one chunk, ``slow-stream`` streams until closed. Every call is recorded.
+``midstream`` fails a stream after one chunk, ``slow-stream`` streams until closed, ``slow`` never answers.
+Every call is recorded.
 """
 
 from __future__ import annotations
@@ -43,7 +44,17 @@ from router.types import (
 )
 
 HIDDEN = {"deployment_id": "gemini-flash-us-central1", "attempts": 1, "overhead_ms": 0.05, "model": "gemini-2.5-flash"}
-MODELS = ["gemini-flash", "gemini-pro", "text-embedding", "imagen", "tts", "codestral", "midstream", "slow-stream"]
+MODELS = [
+    "gemini-flash",
+    "gemini-pro",
+    "text-embedding",
+    "imagen",
+    "tts",
+    "codestral",
+    "midstream",
+    "slow-stream",
+    "slow",
+]
 
 
 class FakeStream:
@@ -86,6 +97,7 @@ class FakeRouter:
     streams: list[FakeStream] = field(default_factory=list)
     ready: bool = True
     closed: bool = False
+    cancelled: int = 0
 
     def model_names(self) -> list[str]:
         return list(MODELS)
@@ -106,6 +118,12 @@ class FakeRouter:
     async def acompletion(self, *, model: str, messages: list[Any], stream: bool = False, **params: Any) -> Any:
         self.calls.append(("acompletion", {"model": model, "messages": messages, "stream": stream, **params}))
         self._check(model)
+        if model == "slow":
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
         self._emit(
             "attempt",
             {"deployment_id": HIDDEN["deployment_id"], "model_group": model, "status": 200, "latency_s": 0.002},

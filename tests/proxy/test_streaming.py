@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
 import orjson
@@ -86,3 +87,29 @@ async def test_passthrough_streams_upstream_bytes_unchanged(live: LiveServer, fa
     assert response.status_code == 200
     assert response.text == 'data: {"candidates": [1]}\r\n\r\ndata: {"candidates": [2]}\r\n\r\n'
     assert response.headers["content-type"] == "text/event-stream"
+
+
+async def test_client_leaving_before_the_answer_cancels_the_router_call(
+    live: LiveServer, fake_router: FakeRouter
+) -> None:
+    body = {"model": "slow", "messages": [{"role": "user", "content": "hi"}]}
+    async with httpx.AsyncClient(base_url=live.url) as client:
+        with contextlib.suppress(httpx.TimeoutException):
+            await client.post("/v1/chat/completions", json=body, headers=H, timeout=0.2)
+    await _until(lambda: fake_router.cancelled == 1)
+    assert fake_router.cancelled == 1
+    await _until(lambda: b'status="499"' in live.app.metrics.render())
+    assert b'vertex_router_requests_total{route="/chat/completions",status="499"} 1' in live.app.metrics.render()
+
+
+async def test_a_finished_request_is_not_cancelled_by_the_connection_closing(
+    live: LiveServer, fake_router: FakeRouter
+) -> None:
+    async with httpx.AsyncClient(base_url=live.url) as client:
+        for _ in range(3):
+            response = await client.post(
+                "/v1/chat/completions", json=_chat("gemini-flash") | {"stream": False}, headers=H
+            )
+            assert response.status_code == 200
+    assert fake_router.cancelled == 0
+    assert b'status="200"} 3' in live.app.metrics.render()
