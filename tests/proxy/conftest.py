@@ -74,7 +74,7 @@ class LiveServer:
 async def live(app: ProxyApp) -> AsyncIterator[LiveServer]:
     """The app on a real socket (uvicorn, httptools) in this test's event loop."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, http="httptools", loop="none", log_level="warning",
-                            access_log=False, lifespan="off")  # fmt: skip
+                            access_log=False, lifespan="off", log_config=None)  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

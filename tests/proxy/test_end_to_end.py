@@ -69,7 +69,7 @@ async def proxy_url(stack: tuple[RunningEmulator, Path]) -> AsyncIterator[str]:
     router = Router.from_dict({"model_list": model_list(emulator, credentials), "router_settings": {"num_retries": 1}})
     app = create_app(router, auth=ProxyAuth([ApiKey.from_secret("master", KEY)]))
     config = uvicorn.Config(app, host="127.0.0.1", port=0, http="httptools", loop="none", log_level="warning",
-                            access_log=False, lifespan="on")  # fmt: skip
+                            access_log=False, lifespan="on", log_config=None)  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -79,7 +79,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Proxy]:
         return create_app(router, auth=ProxyAuth([ApiKey.from_secret("master", KEY)]))
 
     config = uvicorn.Config(factory, factory=True, host="127.0.0.1", port=0, http="httptools", loop="uvloop",
-                            log_level="warning", access_log=False, lifespan="on")  # fmt: skip
+                            log_level="warning", access_log=False, lifespan="on", log_config=None)  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
