@@ -26,7 +26,41 @@ PREFILL_FAMILIES = frozenset({"gemini", "anthropic", "openai_compat", "mistral"}
 
 
 def prefill_messages(messages: list[dict[str, Any]], received: str) -> list[dict[str, Any]]:
-    return [*messages, {"role": "assistant", "content": received}]
+    """The conversation with the delivered text as a trailing assistant turn. Trailing whitespace is left out
+    (Claude refuses a prefill ending in whitespace); ``LeadingWhitespaceTrimmer`` drops it from the reply."""
+    return [*messages, {"role": "assistant", "content": received.rstrip()}]
+
+
+class LeadingWhitespaceTrimmer:
+    """Drops from the start of a continuation the whitespace the prefill left out (it was delivered already)."""
+
+    def __init__(self, inner: StreamParser, delivered_whitespace: str) -> None:
+        self._inner = inner
+        self._left = len(delivered_whitespace)
+
+    @property
+    def done(self) -> bool:
+        return self._inner.done
+
+    def feed(self, data: str) -> Sequence[Any]:
+        return self._trim(self._inner.feed(data))
+
+    def finish(self) -> Sequence[Any]:
+        return self._trim(self._inner.finish())
+
+    def _trim(self, chunks: Sequence[Any]) -> list[Any]:
+        out = []
+        for chunk in chunks:
+            if self._left and chunk.choices and chunk.choices[0].delta.content:
+                delta = chunk.choices[0].delta
+                text = delta.content
+                cut = min(self._left, len(text) - len(text.lstrip()))
+                self._left = 0 if text.strip() else self._left - cut
+                delta.content = text[cut:] or None
+                if delta.content is None and chunk.choices[0].finish_reason is None and chunk.usage is None:
+                    continue
+            out.append(chunk)
+        return out
 
 
 def mode_for(configured: str, family: str) -> RescueMode:

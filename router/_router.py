@@ -20,7 +20,7 @@ import structlog
 from router._build import DeploymentRuntime, build_engine, build_runtimes
 from router._params import merge_params, reject_identity_keys
 from router._passthrough import account_for, forwarded_headers, upstream_url
-from router._rescue import PrefixSkippingParser, mode_for, prefill_messages
+from router._rescue import LeadingWhitespaceTrimmer, PrefixSkippingParser, mode_for, prefill_messages
 from router._stream import ChatStream, Rescue
 from router._sync import LoopThread
 from router._text import TextChunkParser, chat_to_text, text_to_chat_params
@@ -226,6 +226,7 @@ class Router(JobsAPI):
         *,
         as_text: bool = False,
         skip_prefix: str | None = None,
+        trim_leading: str = "",
     ) -> ChatStream:
         family, target = runtime.family, runtime.target
         prepared = family.build_request(request, target)
@@ -234,6 +235,8 @@ class Router(JobsAPI):
             parser = TextChunkParser(parser)
         if skip_prefix is not None:
             parser = PrefixSkippingParser(parser, skip_prefix)
+        if trim_leading:
+            parser = LeadingWhitespaceTrimmer(parser, trim_leading)
         if not prepared.stream:
             return await self._unary_as_stream(runtime, prepared, parser, deadlines)
         upstream = await self._open_authed(runtime, prepared, deadlines)
@@ -304,8 +307,10 @@ class Router(JobsAPI):
                     CallRequest("chat", merged, True), runtime.target, self._context(runtime, Deadlines())
                 )
                 deadlines = runtime.timeouts.for_attempt(info)
-                skip = received if mode == "replay" else None
-                return await self._open_stream(runtime, request, info, deadlines, skip_prefix=skip)
+                if mode == "replay":
+                    return await self._open_stream(runtime, request, info, deadlines, skip_prefix=received)
+                trailing = received[len(received.rstrip()) :]
+                return await self._open_stream(runtime, request, info, deadlines, trim_leading=trailing)
 
             stream, report = await self._engine.execute(group, attempt, stream=True, exclude={failed_id})
             log.info(

@@ -105,7 +105,8 @@ class ChatStream:
             raise
         except MidStreamError as exc:
             await self.aclose()
-            raise MidStreamError(exc.message, received=self.received + exc.received, cause=exc) from exc
+            # ``self.received`` already holds every chunk the caller got, the continuation's included.
+            raise MidStreamError(exc.message, received=self.received, cause=exc) from exc
         for choice in getattr(chunk, "choices", None) or ():
             delta = getattr(choice, "delta", None)
             if delta is not None:

@@ -21,10 +21,12 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from router.errors import (
+    APIConnectionError,
     CredentialsError,
     MidStreamError,
     RouterError,
     UpstreamError,
+    UpstreamTimeoutError,
 )
 from router.routing.backoff import backoff_delay
 from router.routing.clock import Clock, Sleep, system_clock
@@ -41,7 +43,8 @@ from router.routing.store_factory import store_from_settings
 
 T = TypeVar("T")
 CallFn = Callable[[DeploymentSpec, AttemptInfo], Awaitable[T]]
-MIN_WAIT = 0.05  # never spin on a deadline that is already (nearly) due
+MIN_WAIT = 0.05
+UNREACHABLE = (UpstreamTimeoutError, APIConnectionError)  # never spin on a deadline that is already (nearly) due
 
 
 class RoutingEngine:
@@ -186,6 +189,14 @@ class RoutingEngine:
                 return pick
             until = pick.until
             plan.note_blocked_until(until)
+            if retry and not allow_tried and isinstance(plan.last_error, UNREACHABLE):
+                # Every member already failed this request and the last one did not answer at all (a deadline,
+                # a reset): a fallback group answers sooner than another wait on it, so a silent region gets one
+                # attempt. Errors it did answer (5xx, 429) are retried on it first, as num_retries says.
+                plan.enqueue_fallbacks()
+                if plan.has_fallback() and await self._hop(plan):
+                    retry = False
+                    continue
             if retry and not allow_tried and self._may_retry_same(plan):
                 ready = await self._picker.ready_at(plan.members, plan.excluded, now, tokens)
                 if ready is not None and ready <= now:

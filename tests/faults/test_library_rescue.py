@@ -48,11 +48,6 @@ async def received_until_error(r: Router) -> tuple[str, MidStreamError]:
     return "".join(pieces), err.value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/_stream.py ChatStream._next_rescued): received=self.received + exc.received counts the "
-    "continuation (or the replayed prefix) twice; self.received already holds every delivered chunk",
-)
 @pytest.mark.parametrize(
     ("b_params", "b_fault"),
     [
@@ -78,12 +73,6 @@ async def test_a_rescue_that_breaks_reports_exactly_the_text_the_caller_received
     assert error.received == received
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/_rescue.py prefill_messages / router/families/anthropic_request.py): Claude rejects a "
-    "prefill ending in whitespace; the delivered text must be sent rstripped and the continuation's leading "
-    "whitespace that was stripped dropped",
-)
 async def test_claude_stream_cut_is_finished_by_assistant_prefill(matrix: Matrix) -> None:
     prefix = "p-lib-claude"
     r = router(matrix, prefix, b_params={}, model=CLAUDE_MODEL)

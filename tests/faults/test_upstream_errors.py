@@ -81,11 +81,6 @@ def test_silent_upstream_gets_exactly_one_attempt_then_fails_over(matrix: Matrix
     assert_alive(matrix, family, mode)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/routing engine: RequestPlan.after_failure / RoutingEngine._next_pick): a timed-out lone "
-    "deployment is retried num_retries times (3 x the deadline) before the healthy fallback group is tried",
-)
 @pytest.mark.parametrize("family", FAMILIES)
 def test_silent_lone_deployment_gets_one_attempt_before_the_fallback_group(matrix: Matrix, family: str) -> None:
     row, outcome = run(matrix, "silent-alone", family, "stream")

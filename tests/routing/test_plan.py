@@ -19,6 +19,8 @@ from router.errors import (
     NotFoundError,
     RateLimitError,
     UnknownModelError,
+    UpstreamError,
+    UpstreamTimeoutError,
 )
 
 from .fakes import Harness, dep
@@ -358,3 +360,18 @@ async def test_callbacks_see_every_decision_and_a_broken_one_changes_nothing(h: 
     assert failed["error"] == "RateLimitError"
     assert failed["attempt"] == 1
     assert "latency_ms" in failed
+
+
+@pytest.mark.parametrize(
+    "error",
+    [UpstreamTimeoutError("no first token", upstream_status=None), APIConnectionError("reset", upstream_status=None)],
+)
+async def test_a_deployment_that_did_not_answer_gets_one_attempt_before_the_fallback(
+    h: Harness, error: UpstreamError
+) -> None:
+    engine = h.engine([dep("a", "a1"), dep("b", "b1")], num_retries=2, fallbacks={"a": ["b"]})
+    h.upstream.always("a1", error)
+    result, _report = await engine.execute("a", h.upstream)
+    assert result == "ok:b1"
+    assert h.upstream.calls == ["a1", "b1"]
+    assert h.sleep.calls == []
