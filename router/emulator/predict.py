@@ -75,12 +75,20 @@ def publisher_predict(call: Call) -> Reply:
     )
 
 
+MAX_DIMENSIONS = 3072  # Vertex's largest embedding size (gemini-embedding-001)
+
+
 def text_embeddings(call: Call) -> Reply:
     instances = _instances(call)
     if isinstance(instances, Reply):
         return instances
     params = call.body.get("parameters") or {}
     dims = pick(params, "outputDimensionality") or default_dimensions(call.route.model)
+    if not isinstance(dims, int) or not 1 <= dims <= MAX_DIMENSIONS:
+        return bad_request(
+            f"outputDimensionality must be between 1 and {MAX_DIMENSIONS}.",
+            [("parameters.outputDimensionality", "range")],
+        )
     auto_truncate = pick(params, "autoTruncate", True)
     predictions = []
     chars = 0
@@ -144,6 +152,10 @@ def embed_content(call: Call) -> Reply:
         or pick(config, "outputDimensionality")
         or default_dimensions(call.route.model)
     )
+    if not isinstance(dims, int) or not 1 <= dims <= MAX_DIMENSIONS:
+        return bad_request(
+            f"outputDimensionality must be between 1 and {MAX_DIMENSIONS}.", [("outputDimensionality", "range")]
+        )
     tokens = count_tokens(text)
     return json_reply(
         200,

@@ -49,6 +49,7 @@ class Metrics:
         self.attempts: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.attempt_latency: defaultdict[str, _Histogram] = defaultdict(_Histogram)
         self.cooldowns: defaultdict[str, int] = defaultdict(int)
+        self.rescues: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.tokens: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.outcomes: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.in_flight = 0
@@ -74,6 +75,8 @@ class Metrics:
             self.cooldowns[str(data.get("deployment_id"))] += 1
         elif event in ("success", "failure"):
             self.outcomes[(str(data.get("model_group")), event)] += 1
+        elif event == "stream_rescue":
+            self.rescues[(str(data.get("deployment_id")), str(data.get("mode")))] += 1
 
     def count_usage(self, model_group: str, usage: Any) -> None:
         """Tokens from a response's (or a stream's final chunk's) ``usage``; the proxy sees every response."""
@@ -94,6 +97,7 @@ class Metrics:
             "attempts": [[deployment, status, n] for (deployment, status), n in self.attempts.items()],
             "attempt_latency": {key: [h.counts, h.sum] for key, h in self.attempt_latency.items()},
             "cooldowns": dict(self.cooldowns),
+            "rescues": [[deployment, mode, n] for (deployment, mode), n in self.rescues.items()],
             "tokens": [[group, kind, n] for (group, kind), n in self.tokens.items()],
             "outcomes": [[group, outcome, n] for (group, outcome), n in self.outcomes.items()],
             "in_flight": self.in_flight,
@@ -111,6 +115,8 @@ class Metrics:
             self.outcomes[(str(group), str(outcome))] += int(n)
         for deployment, n in snap.get("cooldowns", {}).items():
             self.cooldowns[str(deployment)] += int(n)
+        for deployment, mode, n in snap.get("rescues", []):
+            self.rescues[(str(deployment), str(mode))] += int(n)
         for target, source in ((self.latency, snap.get("latency", {})),
                                (self.attempt_latency, snap.get("attempt_latency", {}))):  # fmt: skip
             for key, (counts, total) in source.items():
@@ -141,6 +147,9 @@ class Metrics:
         _counter(out, "vertex_router_cooldowns_total", "Times a deployment was put into cooldown.")
         for deployment, n in sorted(self.cooldowns.items()):
             out.append(f'vertex_router_cooldowns_total{{deployment="{_esc(deployment)}"}} {n}')
+        _counter(out, "vertex_router_stream_rescues_total", "Broken streams finished by another deployment.")
+        for (deployment, mode), n in sorted(self.rescues.items()):
+            out.append(f'vertex_router_stream_rescues_total{{deployment="{_esc(deployment)}",mode="{_esc(mode)}"}} {n}')
         _counter(out, "vertex_router_model_requests_total", "Router outcomes by model group.")
         for (group, outcome), n in sorted(self.outcomes.items()):
             out.append(f'vertex_router_model_requests_total{{model_group="{_esc(group)}",outcome="{outcome}"}} {n}')

@@ -208,11 +208,6 @@ def test_rescue_never_repeats_a_delivered_tool_call(matrix: Matrix) -> None:
     assert ended_with_error or len(calls) == 1, calls
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (router/proxy/metrics.py Metrics.on_router_event): the Router's stream_rescue event is ignored, "
-    "so /metrics has no rescue counter (issue 10: every rescue is a log event and a metric)",
-)
 def test_a_rescue_is_counted_in_metrics(matrix: Matrix) -> None:
     row, outcome = run(matrix, "observed", "gemini", "stream")
     assert_complete(outcome, row, "gemini", "stream", answered_by="b", rescued=True)
