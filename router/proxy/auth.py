@@ -151,9 +151,13 @@ def _refill(buckets: dict[str, _Bucket], name: str, per_minute: int, now: float)
 def _presented_key(headers: Mapping[bytes, bytes]) -> bytes | None:
     auth = headers.get(b"authorization")
     if auth:
-        scheme, _, token = auth.partition(b" ")
+        scheme, _, token = auth.strip().partition(b" ")
         if scheme.lower() == b"bearer" and token.strip():
             return token.strip()
+        if not token:
+            # The user guide's curl sends ``Authorization: <key>`` without a scheme; a bare key is accepted
+            # (compared in constant time like any other).
+            return scheme
     api_key = headers.get(b"x-api-key")
     if api_key:
         return api_key.strip()

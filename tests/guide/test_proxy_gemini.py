@@ -274,12 +274,6 @@ def test_guide_finetuned_gemini_proxy(env: Guide) -> None:
     assert body(env.requests()[1])["contents"] == [{"role": "user", "parts": [{"text": "hi"}]}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router/proxy/auth.py _presented_key: the guide's curl sends 'Authorization: <LITELLM_KEY>' "
-    "without 'Bearer '; the proxy answers 401 'No API key provided' "
-    "(LiteLLM's proxy also wants Bearer — a decision, not a crash)",
-)
 def test_guide_finetuned_gemini_proxy_curl_key_without_bearer(env: Guide) -> None:
     with serve("finetuned-gemini.yaml") as url:
         curl = httpx.post(

@@ -112,6 +112,13 @@ def test_bearer_scheme_is_case_insensitive_and_other_schemes_are_refused() -> No
         auth.authenticate({b"authorization": b"Basic sk-1"})
 
 
+def test_a_bare_key_without_scheme_is_accepted_as_the_user_guide_sends_it() -> None:
+    auth = ProxyAuth([ApiKey.from_secret("m", "sk-1")])
+    assert auth.authenticate({b"authorization": b"sk-1"}).name == "m"
+    with pytest.raises(AuthenticationFailed):
+        auth.authenticate({b"authorization": b"sk-2"})
+
+
 def test_rpm_bucket_refills_at_rate() -> None:
     clock = FakeClock()
     auth = ProxyAuth([], clock=clock)
