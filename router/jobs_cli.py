@@ -61,7 +61,9 @@ def run_batch(
     own = router is None
     if router is None:
         try:
-            router = jobs_router_class().from_yaml(args.config)
+            from router import Router  # imported here: the parser is built without loading the Router
+
+            router = Router.from_yaml(args.config)
         except ConfigError as exc:
             for problem in exc.problems:
                 err.write(f"{problem}\n")
@@ -80,16 +82,6 @@ def run_batch(
     finally:
         if own:
             router.close()
-
-
-def jobs_router_class() -> Any:
-    """``Router``, with the jobs API mixed in when it does not have it yet."""
-    from router import Router
-    from router.jobs import JobsAPI
-
-    if issubclass(Router, JobsAPI):
-        return Router
-    return type("JobsRouter", (JobsAPI, Router), {})
 
 
 def _submit(router: Any, args: argparse.Namespace, out: TextIO, err: TextIO, sleep: Callable[[float], None]) -> int:
