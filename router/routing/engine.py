@@ -43,8 +43,8 @@ from router.routing.store_factory import store_from_settings
 
 T = TypeVar("T")
 CallFn = Callable[[DeploymentSpec, AttemptInfo], Awaitable[T]]
-MIN_WAIT = 0.05
-UNREACHABLE = (UpstreamTimeoutError, APIConnectionError)  # never spin on a deadline that is already (nearly) due
+MIN_WAIT = 0.05  # never spin on a deadline that is already (nearly) due
+UNREACHABLE = (UpstreamTimeoutError, APIConnectionError)  # the deployment did not answer at all
 
 
 class RoutingEngine:
