@@ -62,12 +62,17 @@ class ChatStream:
         self._rescue = rescue
         self._finished = False
         self._closed = False
-        self.received = "".join(chunk_text(c) for c in self._pending)
+        self._pieces = [chunk_text(c) for c in self._pending]  # joined on demand: += on a str is quadratic
         self.hidden_params = hidden_params
         self._after_close: list[Callable[[], Awaitable[None]]] = []
         self._delegate: ChatStream | None = None
         self._tool_calls_delivered = any(_has_tool_calls(c) for c in self._pending)
         self._stream_id: str | None = getattr(self._pending[0], "id", None) if self._pending else None
+
+    @property
+    def received(self) -> str:
+        """The text delivered to the caller so far."""
+        return "".join(self._pieces)
 
     def set_rescue(self, rescue: Rescue | None) -> None:
         self._rescue = rescue
@@ -113,7 +118,7 @@ class ChatStream:
                 delta.role = None
         if self._stream_id is not None and hasattr(chunk, "id"):
             chunk.id = self._stream_id
-        self.received += chunk_text(chunk)
+        self._pieces.append(chunk_text(chunk))
         return chunk
 
     async def _pull(self) -> None:
@@ -143,7 +148,7 @@ class ChatStream:
 
     def _extend(self, chunks: Iterable[Any]) -> None:
         for chunk in chunks:
-            self.received += chunk_text(chunk)
+            self._pieces.append(chunk_text(chunk))
             self._tool_calls_delivered = self._tool_calls_delivered or _has_tool_calls(chunk)
             self._pending.append(chunk)
 
