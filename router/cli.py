@@ -1,4 +1,4 @@
-"""``vertex-router``: serve | check | schema | emulator | demo.
+"""``vertex-router``: serve | check | schema | emulator | demo | batch.
 
 Exit codes: 0 success, 1 an invalid config (or a failed command), 2 a usage error. ``check`` never prints a
 traceback: every problem is one ``FILE:LINE:COL: key.path: message`` line.
@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=4000)
     demo.add_argument("--emulator-port", type=int, default=8089)
     _log_flags(demo, argparse.SUPPRESS)
+
+    from router.jobs_cli import add_batch_parser  # submit / wait for Vertex batch jobs (router/jobs_cli.py)
+
+    add_batch_parser(sub)
     return parser
 
 
@@ -97,6 +101,7 @@ _LAZY = {
     "emulator": ("router.emulator.server", "run_from_args"),
     "serve": ("router.proxy.server", "serve_from_args"),
     "demo": ("router.proxy.demo", "run_demo"),
+    "batch": ("router.jobs_cli", "run_batch"),
 }
 
 
