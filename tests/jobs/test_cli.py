@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import orjson
+import pytest
 import yaml
 
 from router.jobs.types import Batch, BatchRequestCounts
@@ -86,3 +87,18 @@ def test_progress_line_counts_and_bar() -> None:
                   request_counts=BatchRequestCounts(total=10, completed=4, failed=1))  # fmt: skip
     line = render(batch, 75)
     assert line == "[" + "#" * 15 + "-" * 15 + "] in_progress 5/10 done, 1 failed (in_progress) 01:15"
+
+
+def test_vertex_router_batch_through_the_main_cli(
+    jobs_stack: JobsStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from router.cli import main
+
+    config = write_config(jobs_stack, tmp_path)
+    batch_file = write_batch(tmp_path, 2, with_model=True)
+    assert main(["batch", "submit", str(batch_file), "--config", str(config)]) == 0
+    batch_id = capsys.readouterr().out.split("batch: ")[1].split()[0]
+    jobs_stack.jobs.finish_all()  # the job is done before wait polls, so wait never sleeps
+    output = tmp_path / "out.jsonl"
+    assert main(["batch", "wait", batch_id, "--config", str(config), "--output", str(output)]) == 0
+    assert sorted(orjson.loads(line)["custom_id"] for line in output.read_bytes().splitlines()) == ["c0", "c1"]
