@@ -19,7 +19,7 @@ KEY = "sk-jobs-tests"
 async def live_proxy(router: Any) -> AsyncIterator[str]:
     app = create_app(router, auth=ProxyAuth([ApiKey.from_secret("master", KEY)]))
     config = uvicorn.Config(app, host="127.0.0.1", port=0, http="httptools", loop="none",
-                            log_level="warning", access_log=False, lifespan="off")  # fmt: skip
+                            log_level="warning", access_log=False, lifespan="off", log_config=None)  # fmt: skip
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
