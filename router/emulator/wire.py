@@ -151,6 +151,9 @@ async def send_unary(send: Send, reply: Reply, fault: Fault | None, sleep: Sleep
     await send_reply(send, reply)
 
 
+CUT_GRACE_SECONDS = 0.05
+
+
 async def send_stream(
     scope: Scope, receive: Receive, send: Send, reply: StreamReply, fault: Fault | None, sleep: Sleep
 ) -> None:
@@ -170,6 +173,9 @@ async def send_stream(
             if index == fault.stall_after:
                 await wait_for_disconnect(receive, fault.stall_seconds)
             if index == fault.cut_after:
+                # "Cut after N events" means the client got N events: give them a moment to be read first
+                # (aiohttp drops bytes still buffered when the close arrives in the same read).
+                await sleep(CUT_GRACE_SECONDS)
                 await drop_connection(scope, receive, reset=False)
             if index == fault.end_after:
                 await send({"type": "http.response.body", "body": b""})
