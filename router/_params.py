@@ -49,8 +49,10 @@ def reject_identity_keys(params: Mapping[str, Any]) -> None:
 def merge_params(
     call: Mapping[str, Any], deployment_defaults: Mapping[str, Any], global_defaults: Mapping[str, Any]
 ) -> dict[str, Any]:
-    merged = {**global_defaults, **deployment_defaults}
-    merged.update(call)
-    for key in ROUTER_KEYS:
-        merged.pop(key, None)
+    merged = (
+        {**global_defaults, **deployment_defaults, **call} if global_defaults or deployment_defaults else dict(call)
+    )
+    if not ROUTER_KEYS.isdisjoint(merged):
+        for key in ROUTER_KEYS:
+            merged.pop(key, None)
     return merged

@@ -109,6 +109,14 @@ class TokenCache:
             return entry.token
         return await self._refresh(entry)
 
+    def cached(self, source: CredentialSource) -> str | None:
+        """The cached token while it is not yet due for a refresh, else None (then await ``token``): the request
+        path's check without a coroutine."""
+        entry = self._entries.get(self._key(source))
+        if entry is not None and entry.token is not None and self._clock() < entry.expires_at - self._margin:
+            return entry.token
+        return None
+
     def token_sync(self, source: CredentialSource) -> str:
         """``token`` for code outside the event loop (blocks the calling thread while refreshing)."""
         entry = self._entry(source)

@@ -13,18 +13,25 @@ from typing import Any
 
 import structlog
 
+# structlog's level-filtering wrapper classes (one cached class per level) → that level: for these, whether a
+# level is enabled is fixed by the configuration, so it is decided once per configuration, not per event.
+_FIXED_LEVELS = {structlog.make_filtering_bound_logger(level): level for level in (0, 10, 20, 30, 40, 50)}
+
 
 class HotLogger:
     __slots__ = ("_cached", "_name")
 
     def __init__(self, name: str) -> None:
         self._name = name
-        # (processors, wrapper_class, logger_factory, context_class, bound logger): one attribute, replaced
-        # whole, so a thread never sees a new configuration paired with an old logger.
-        self._cached: tuple[Any, Any, Any, Any, Any] | None = None
+        # (processors, wrapper_class, logger_factory, context_class, bound logger, fixed level or None): one
+        # attribute, replaced whole, so a thread never sees a new configuration paired with an old logger.
+        self._cached: tuple[Any, Any, Any, Any, Any, int | None] | None = None
 
     def get(self) -> Any:
         """The bound logger for the current structlog configuration."""
+        return self._current()[4]
+
+    def _current(self) -> tuple[Any, Any, Any, Any, Any, int | None]:
         config = structlog.get_config()
         cached = self._cached
         # Identity, not equality: the cache holds references, so an identity cannot be reused meanwhile.
@@ -42,11 +49,15 @@ class HotLogger:
                 config["logger_factory"],
                 config["context_class"],
                 bound,
+                _FIXED_LEVELS.get(config["wrapper_class"]),
             )
-        return cached[4]
+        return cached
 
     def enabled(self, level: int) -> bool:
         """False only when the configured wrapper filters ``level`` out (``make_filtering_bound_logger``)."""
+        cached = self._current()
+        if cached[5] is not None:
+            return level >= cached[5]
         # Asked each time: a standard-library logger's level may change without a structlog configure.
-        check = getattr(self.get(), "is_enabled_for", None)
+        check = getattr(cached[4], "is_enabled_for", None)
         return True if check is None else bool(check(level))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from router.routing.deployments import DeploymentSpec
 from router.routing.settings import RoutingSettings
-from router.routing.state import DeploymentState, StateStore, fits, minute_of
+from router.routing.state import IDLE, DeploymentState, StateStore, fits, minute_of
 from router.routing.strategies import STRATEGIES, Candidate, PickContext, lowest_tier
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class Picker:
         blocked: list[float] = []
         cooldowns = not self._settings.disable_cooldowns
         for spec in specs:
-            state = states[spec.id]
+            state = states.get(spec.id, IDLE)
             half_open = False
             stats = self._stats.get(spec.id)
             if stats is not None:

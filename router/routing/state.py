@@ -37,12 +37,18 @@ class DeploymentState:
     inflight: int = 0
 
 
+# The state of a deployment with nothing recorded. Shared by every read that finds nothing: never mutate it.
+IDLE = DeploymentState()
+
+
 class StateStore(Protocol):
     """What the engine needs from shared state. ``now`` is the engine clock (epoch seconds)."""
 
     async def snapshot(
         self, ids: Sequence[str], now: float, *, usage: bool, latency: bool, inflight: bool
-    ) -> dict[str, DeploymentState]: ...
+    ) -> dict[str, DeploymentState]:
+        """The state of each id; an id may be left out when nothing is recorded for it (read it as ``IDLE``)."""
+        ...
 
     async def reserve(self, dep_id: str, now: float, rpm: int | None, tpm: int | None, tokens: int) -> bool:
         """Atomically: if one more request (and ``tokens``) fits this minute's rpm/tpm, count it and say True."""
@@ -109,6 +115,8 @@ class MemoryStore:
     async def snapshot(
         self, ids: Sequence[str], now: float, *, usage: bool, latency: bool, inflight: bool
     ) -> dict[str, DeploymentState]:
+        if not (usage or latency or inflight or self._cooldowns or self._probes):
+            return {}  # nothing recorded that this read could return: every id is IDLE (the healthy common case)
         return {dep_id: self.read(dep_id, now, usage=usage, latency=latency, inflight=inflight) for dep_id in ids}
 
     def read(self, dep_id: str, now: float, *, usage: bool, latency: bool, inflight: bool) -> DeploymentState:
