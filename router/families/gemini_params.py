@@ -75,8 +75,11 @@ _OFF = frozenset({"none", "disable", "disabled"})
 _MODALITIES = {"text": "TEXT", "image": "IMAGE", "audio": "AUDIO", "video": "VIDEO"}
 
 
+_WITH_THINKING = BASE_PARAMS | THINKING_PARAMS  # built once: the union costs ~1 µs per request
+
+
 def supported_params(traits: GeminiTraits) -> frozenset[str]:
-    return BASE_PARAMS | THINKING_PARAMS if traits.thinking else BASE_PARAMS
+    return _WITH_THINKING if traits.thinking else BASE_PARAMS
 
 
 def flatten_extra_body(params: dict[str, Any]) -> dict[str, Any]:

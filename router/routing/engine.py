@@ -145,7 +145,6 @@ class RoutingEngine:
         (seconds) or the router ``timeout`` from now. ``tokens`` is the request's token estimate (tpm limits);
         ``num_retries`` overrides the configured retry allowance for this request; ``exclude`` names deployment
         ids this request must not use (e.g. the one whose stream just broke)."""
-        timer = _Timer()
         group, members = self._table.resolve(model)
         now = self._clock()
         if deadline is None:
@@ -156,23 +155,23 @@ class RoutingEngine:
         retry = False
         while True:
             group_before = plan.group
-            pick = await self._next_pick(plan, retry, deadline, stream, tokens, timer)
+            pick = await self._next_pick(plan, retry, deadline, stream, tokens)
             if pick is None:
                 raise self._final_error(plan)
             is_retry = retry and plan.group == group_before
             if is_retry:
                 plan.retries += 1
             info = self._attempt_info(plan, pick.spec, stream, deadline, is_retry)
-            outcome = await self._attempt(plan, pick, info, call, tokens, timer)
+            outcome = await self._attempt(plan, pick, info, call, tokens)
             if not isinstance(outcome, RouterError):
-                return outcome[0], self._report(plan, pick, timer)
+                return outcome[0], self._report(plan, pick)
             step = plan.after_failure(outcome, pick.spec)
             if step is Step.STOP or (step is Step.HOP and not await self._hop(plan)):
                 raise self._final_error(plan)
             retry = step is Step.RETRY
 
     async def _next_pick(
-        self, plan: RequestPlan, retry: bool, deadline: float, stream: bool, tokens: int, timer: _Timer
+        self, plan: RequestPlan, retry: bool, deadline: float, stream: bool, tokens: int
     ) -> Pick | None:
         """The deployment for the next attempt, after at most one justified wait per loop; None: give up."""
         allow_tried = False  # after a backoff or a cooldown wait, deployments that failed before may be used
@@ -204,7 +203,7 @@ class RoutingEngine:
                     delay = backoff_delay(plan.retries, getattr(error, "retry_after", None), self._settings, self._rng)
                     if now + delay >= deadline:
                         return None
-                    await self._wait(delay, timer)
+                    await self._wait(delay, plan)
                     allow_tried = True
                     continue
                 until = _earliest(until, ready)
@@ -218,7 +217,7 @@ class RoutingEngine:
             cap = self._settings.max_cooldown_wait
             if wait is None or now + wait >= deadline or (cap is not None and wait > cap):
                 return None
-            await self._wait(wait, timer)
+            await self._wait(wait, plan)
             allow_tried = True
 
     def _may_retry_same(self, plan: RequestPlan) -> bool:
@@ -229,10 +228,10 @@ class RoutingEngine:
             and any(m.id in plan.tried and m.id not in plan.excluded for m in plan.members)
         )
 
-    async def _wait(self, seconds: float, timer: _Timer) -> None:
+    async def _wait(self, seconds: float, plan: RequestPlan) -> None:
         started = time.perf_counter()
         await self._sleep(seconds)
-        timer.outside += time.perf_counter() - started
+        plan.outside += time.perf_counter() - started
 
     async def _hop(self, plan: RequestPlan) -> bool:
         from_group = plan.group
@@ -276,7 +275,7 @@ class RoutingEngine:
         )
 
     async def _attempt(
-        self, plan: RequestPlan, pick: Pick, info: AttemptInfo, call: CallFn[T], tokens: int, timer: _Timer
+        self, plan: RequestPlan, pick: Pick, info: AttemptInfo, call: CallFn[T], tokens: int
     ) -> tuple[T] | RouterError:
         """One call. Returns ``(result,)`` or the failure (already recorded); anything that is not an attempt
         failure (a bug, a cancelled task, an invalid request, a mid-stream error) propagates untouched."""
@@ -291,7 +290,7 @@ class RoutingEngine:
             try:
                 result = await call(spec, info)
             finally:
-                timer.outside += time.perf_counter() - started
+                plan.outside += time.perf_counter() - started
             now = self._clock()
             latency = now - info.started_at
             plan.attempts.append(AttemptRecord(spec.id, None, latency))
@@ -314,31 +313,22 @@ class RoutingEngine:
             if pick.probe and not settled:
                 await self._store.release_probe(spec.id)
 
-    def _report(self, plan: RequestPlan, pick: Pick, timer: _Timer) -> ExecutionReport:
-        return ExecutionReport(
-            model=plan.model,
-            model_group=plan.group,
-            deployment=pick.spec,
-            attempts=plan.attempts,
-            requested_group=plan.requested_group,
-            fallback_used=plan.group if plan.group != plan.requested_group else None,
-            retries=plan.retries,
-            hops=plan.hops,
-            overhead_ms=max(0.0, (time.perf_counter() - timer.started - timer.outside) * 1000),
+    def _report(self, plan: RequestPlan, pick: Pick) -> ExecutionReport:
+        group = plan.group
+        return ExecutionReport(  # positional, in field order (keywords cost measurably on every request)
+            plan.model,
+            group,
+            pick.spec,
+            plan.attempts,
+            plan.requested_group,
+            group if group != plan.requested_group else None,  # fallback_used
+            plan.retries,
+            plan.hops,
+            max(0.0, (time.perf_counter() - plan.started - plan.outside) * 1000),  # overhead_ms
         )
 
     def _final_error(self, plan: RequestPlan) -> RouterError:
         return plan.final_error(self._clock())
-
-
-class _Timer:
-    """Per-request: wall time spent outside the engine (in ``call`` and sleeping), for ``overhead_ms``."""
-
-    __slots__ = ("outside", "started")
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.outside = 0.0
 
 
 def _earliest(a: float | None, b: float | None) -> float | None:

@@ -44,7 +44,7 @@ class Outcomes:
     ) -> None:
         self._settings = settings
         self._store = store
-        self._picker = picker
+        self._tracks_latency = picker.tracks_latency
         self._stats = stats
         self._callbacks: list[EventCallback] = []
         self._log = HotLogger("router.routing")
@@ -68,10 +68,10 @@ class Outcomes:
         stats.successes += 1
         stats.consecutive_failures = 0
         stats.latency = _ewma(stats.latency, latency)
-        ttft = _ttft(info, now)
+        ttft = _ttft(info, now) if info.first_token_at is not None else None
         if ttft is not None:
             stats.ttft = _ewma(stats.ttft, ttft)
-        if self._picker.tracks_latency:
+        if self._tracks_latency:
             args = self._settings.routing_strategy_args
             kind: LatencyKind = "ttft" if info.stream and ttft is not None else "latency"
             sample = ttft if kind == "ttft" and ttft is not None else latency
@@ -112,7 +112,7 @@ class Outcomes:
             latency_ms=round(latency * 1000, 3),
             retry_after=getattr(error, "retry_after", None),
         )
-        if self._picker.tracks_latency and isinstance(error, UpstreamTimeoutError):
+        if self._tracks_latency and isinstance(error, UpstreamTimeoutError):
             args = self._settings.routing_strategy_args
             await self._store.record_latency(spec.id, "latency", latency, now, args.max_latency_list_size, args.ttl)
         reason = await self._cooldown_reason(pick, error, now)

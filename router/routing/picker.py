@@ -102,7 +102,7 @@ class Picker:
         while available:
             tier = available if len(available) == 1 else lowest_tier(available)
             choice = self._strategy(tier, self._rng, ctx)
-            if not self._needs_claim(choice):
+            if not choice.half_open and not (self._limits and self._limited(choice.spec)):
                 return Pick(choice.spec, choice.state, False, False)  # no store round trip when nothing is claimed
             claimed = await self._claim(choice, now, tokens, probe_ttl)
             if isinstance(claimed, Pick):
@@ -151,9 +151,6 @@ class Picker:
                 continue
             available.append(Candidate(spec, state, half_open))
         return available, blocked
-
-    def _needs_claim(self, choice: Candidate) -> bool:
-        return choice.half_open or self._limited(choice.spec)
 
     def _limited(self, spec: DeploymentSpec) -> bool:
         return self._limits and (spec.rpm is not None or spec.tpm is not None)

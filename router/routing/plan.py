@@ -1,5 +1,5 @@
 """One request's attempt plan: a single budget shared by retries and fallback hops, and the decision after each
-failure. Pure bookkeeping — no I/O, no clock, no sleeping (the engine does those).
+failure. Pure bookkeeping — no I/O, no engine clock, no sleeping (the engine does those).
 
 Budget: total attempts ≤ 1 + retries + hops, where retries ≤ the retry allowance (``num_retries`` / ``retry_policy``)
 shared across every group of the request, and hops ≤ ``max_fallbacks``. The first attempt in a fallback group is
@@ -19,9 +19,9 @@ de-prioritise it (it may be retried after a backoff when no untried deployment i
 from __future__ import annotations
 
 import enum
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from router.errors import (
     BadRequestError,
@@ -43,28 +43,60 @@ class Step(enum.Enum):
     STOP = "stop"  # give up: raise
 
 
-@dataclass(slots=True)
 class RequestPlan:
-    settings: RoutingSettings
-    table: DeploymentTable
-    model: str
-    group: str
-    members: tuple[DeploymentSpec, ...]
-    num_retries: int | None = None
-    requested_group: str = ""
-    retries: int = 0
-    hops: int = 0
-    visited: set[str] = field(default_factory=set)
-    queue: deque[str] = field(default_factory=deque)
-    tried: set[str] = field(default_factory=set)  # failed once in this request: untried deployments go first
-    excluded: set[str] = field(default_factory=set)  # never again in this request
-    attempts: list[AttemptRecord] = field(default_factory=list)
-    errors: list[RouterError] = field(default_factory=list)
-    retry_at: float | None = None  # earliest time a blocked deployment returns, when one was seen
+    """One request's bookkeeping. Written out rather than a dataclass: one is built per request, and the
+    generated ``__init__`` with its default factories costs twice as much."""
 
-    def __post_init__(self) -> None:
-        self.requested_group = self.requested_group or self.group
-        self.visited.add(self.group)
+    __slots__ = (
+        "attempts",
+        "errors",
+        "excluded",
+        "group",
+        "hops",
+        "members",
+        "model",
+        "num_retries",
+        "outside",
+        "queue",
+        "requested_group",
+        "retries",
+        "retry_at",
+        "settings",
+        "started",
+        "table",
+        "tried",
+        "visited",
+    )
+
+    def __init__(
+        self,
+        settings: RoutingSettings,
+        table: DeploymentTable,
+        model: str,
+        group: str,
+        members: tuple[DeploymentSpec, ...],
+        num_retries: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.table = table
+        self.model = model
+        self.group = group
+        self.members = members
+        self.num_retries = num_retries
+        self.requested_group = group
+        self.retries = 0
+        self.hops = 0
+        self.visited: set[str] = {group}
+        self.queue: deque[str] = deque()
+        self.tried: set[str] = set()  # failed once in this request: untried deployments go first
+        self.excluded: set[str] = set()  # never again in this request
+        self.attempts: list[AttemptRecord] = []
+        self.errors: list[RouterError] = []
+        self.retry_at: float | None = None  # earliest time a blocked deployment returns, when one was seen
+        # Wall time (perf_counter) for the report's ``overhead_ms``: when the request started, and the time spent
+        # outside the engine since (in the call function, sleeping).
+        self.started = time.perf_counter()
+        self.outside = 0.0
 
     @property
     def last_error(self) -> RouterError | None:
