@@ -34,16 +34,15 @@ class Timeouts:
     chunk_gap: float | None
 
     def for_attempt(self, info: AttemptInfo) -> Deadlines:
-        total = max(info.timeout, 0.001)
+        # Comparisons rather than min()/max() and positional fields: this runs once per attempt.
+        total = info.timeout if info.timeout > 0.001 else 0.001
         first = info.first_token_timeout if info.stream and info.first_token_timeout else total
-        if self.first_token is not None:
-            first = min(first, self.first_token)
-        return Deadlines(
-            connect=min(self.connect, total),
-            first_byte=min(first, total),
-            chunk_gap=self.chunk_gap if self.chunk_gap is not None else min(first, total),
-            total=total,
-        )
+        if self.first_token is not None and self.first_token < first:
+            first = self.first_token
+        if first > total:
+            first = total
+        connect = self.connect if self.connect < total else total
+        return Deadlines(connect, first, self.chunk_gap if self.chunk_gap is not None else first, total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,16 +181,14 @@ class Router(JobsAPI):
         if parts:
             results = await asyncio.gather(*(self._unary(runtime, part, deadlines) for part in parts))
             result = family.merge(results, request, target)
-        else:
-            result = await self._unary(runtime, request, deadlines)
+        else:  # the common case, without a _unary frame held across the upstream wait
+            response = await self._vertex_call(family.build_request(request, target), runtime.credentials, deadlines)
+            result = _parsed(runtime, request, response)
         return chat_to_text(result) if as_text else result
 
     async def _unary(self, runtime: DeploymentRuntime, request: CallRequest, deadlines: Deadlines) -> Any:
-        family, target = runtime.family, runtime.target
-        response = await self._vertex_call(family.build_request(request, target), runtime.credentials, deadlines)
-        if response.status >= 400:
-            raise family.classify_error(response, target)
-        return family.parse_response(response, request, target)
+        prepared = runtime.family.build_request(request, runtime.target)
+        return _parsed(runtime, request, await self._vertex_call(prepared, runtime.credentials, deadlines))
 
     async def _vertex_call(
         self, prepared: PreparedRequest, credentials: Any, deadlines: Deadlines | None = None
@@ -330,16 +328,15 @@ class Router(JobsAPI):
         return upstream
 
     def _context(self, runtime: DeploymentRuntime, deadlines: Deadlines) -> CallContext:
-        async def send(prepared: PreparedRequest) -> UpstreamResponse:
-            return await self._vertex_call(prepared, runtime.credentials, deadlines)
+        # Positional, with a partial and a bound method rather than closures: built on every attempt, used rarely.
+        send = partial(self._vertex_call, credentials=runtime.credentials, deadlines=deadlines)
+        return CallContext(send, self._fetch_guarded, self._family_state, time.time)
 
-        async def fetch(url: str) -> tuple[bytes, str]:
-            from router.vertex.fetch import fetch_url
+    async def _fetch_guarded(self, url: str) -> tuple[bytes, str]:
+        from router.vertex.fetch import fetch_url
 
-            fetched: tuple[bytes, str] = await fetch_url(url, client=self._resources().client.http)
-            return fetched
-
-        return CallContext(send=send, fetch_url=fetch, state=self._family_state, now=time.time)
+        fetched: tuple[bytes, str] = await fetch_url(url, client=self._resources().client.http)
+        return fetched
 
     def _resources(self) -> _LoopResources:
         """The HTTP client and token cache of the running loop (sync calls run on the Router's own loop)."""
@@ -432,6 +429,13 @@ class _Finished:
 
     def finish(self) -> list[Any]:
         return []
+
+
+def _parsed(runtime: DeploymentRuntime, request: CallRequest, response: UpstreamResponse) -> Any:
+    """The family's result for an upstream answer, or its typed error for a failure status."""
+    if response.status >= 400:
+        raise runtime.family.classify_error(response, runtime.target)
+    return runtime.family.parse_response(response, request, runtime.target)
 
 
 def _no_loop() -> None:

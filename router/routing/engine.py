@@ -246,8 +246,10 @@ class RoutingEngine:
     ) -> AttemptInfo:
         now = self._clock()
         settings = self._settings
-        left = max(0.0, deadline - now)
-        timeout = min(spec.timeout if spec.timeout is not None else settings.timeout, left)
+        left = deadline - now if deadline > now else 0.0
+        timeout = spec.timeout if spec.timeout is not None else settings.timeout
+        if left < timeout:
+            timeout = left
         first_token: float | None = None
         if stream:
             for value in (spec.first_token_timeout, settings.first_token_timeout, spec.stream_timeout):
