@@ -13,6 +13,7 @@ belong to the deployment, so a call that carries them is refused rather than sil
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from router.errors import InvalidRequestError
@@ -36,7 +37,12 @@ IDENTITY_KEYS = frozenset(
 ROUTER_KEYS = frozenset({"metadata", "num_retries", "timeout", "request_timeout", "mock_response", "user_api_key"})
 
 
+_NONE: Mapping[str, Any] = MappingProxyType({})
+
+
 def reject_identity_keys(params: Mapping[str, Any]) -> None:
+    if IDENTITY_KEYS.isdisjoint(params):
+        return
     for key in params:
         if key in IDENTITY_KEYS:
             raise InvalidRequestError(
@@ -47,7 +53,7 @@ def reject_identity_keys(params: Mapping[str, Any]) -> None:
 
 
 def merge_params(
-    call: Mapping[str, Any], deployment_defaults: Mapping[str, Any], global_defaults: Mapping[str, Any]
+    call: Mapping[str, Any], deployment_defaults: Mapping[str, Any], global_defaults: Mapping[str, Any] = _NONE
 ) -> dict[str, Any]:
     merged = (
         {**global_defaults, **deployment_defaults, **call} if global_defaults or deployment_defaults else dict(call)

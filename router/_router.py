@@ -30,7 +30,8 @@ from router.config import Config, load_config, load_config_dict
 from router.errors import InvalidRequestError, RouterError
 from router.families.base import CallContext, CallKind, CallRequest, PreparedRequest, UpstreamResponse
 from router.jobs.api import JobsAPI
-from router.routing import AttemptInfo, DeploymentSpec
+from router.routing import AttemptInfo, DeploymentSpec, ExecutionReport
+from router.routing.engine import CallFn
 from router.types import hidden_params_of
 from router.vertex.client import Deadlines, UpstreamStream, VertexClient
 
@@ -94,24 +95,24 @@ class Router(JobsAPI):
     ) -> Any:
         if not isinstance(messages, list) or not messages:
             raise InvalidRequestError("messages must be a non-empty list", param="messages")
-        reject_identity_keys(params)
-        return await self._run("chat", model, {"messages": messages, **params}, bool(stream))
+        call = self._call("chat", model, {"messages": messages, **params}, stream := bool(stream))
+        return _with_report(*await self._engine.execute(model, call, stream=stream))
 
     async def atext_completion(self, model: str, prompt: Any, *, stream: bool = False, **params: Any) -> Any:
-        reject_identity_keys(params)
-        return await self._run("text", model, {"prompt": prompt, **params}, bool(stream))
+        call = self._call("text", model, {"prompt": prompt, **params}, stream := bool(stream))
+        return _with_report(*await self._engine.execute(model, call, stream=stream))
 
     async def aembedding(self, model: str, input: Any, **params: Any) -> Any:
-        reject_identity_keys(params)
-        return await self._run("embedding", model, {"input": input, **params}, False)
+        call = self._call("embedding", model, {"input": input, **params}, False)
+        return _with_report(*await self._engine.execute(model, call))
 
     async def aimage_generation(self, model: str, prompt: str, **params: Any) -> Any:
-        reject_identity_keys(params)
-        return await self._run("image", model, {"prompt": prompt, **params}, False)
+        call = self._call("image", model, {"prompt": prompt, **params}, False)
+        return _with_report(*await self._engine.execute(model, call))
 
     async def aspeech(self, model: str, input: str, voice: Any = None, **params: Any) -> Any:
-        reject_identity_keys(params)
-        return await self._run("speech", model, {"input": input, "voice": voice, **params}, False)
+        call = self._call("speech", model, {"input": input, "voice": voice, **params}, False)
+        return _with_report(*await self._engine.execute(model, call))
 
     # ------------------------------------------------------------------ public calls (sync)
 
@@ -138,25 +139,13 @@ class Router(JobsAPI):
 
     # ------------------------------------------------------------------ one call
 
-    async def _run(self, kind: CallKind, model: str, params: dict[str, Any], stream: bool) -> Any:
+    def _call(self, kind: CallKind, model: str, params: dict[str, Any], stream: bool) -> CallFn[Any]:
+        """The engine's attempt function for one call. The public methods await the engine themselves, rather
+        than through a shared coroutine: one frame less per request, held across the upstream wait."""
         if not isinstance(model, str) or not model:
             raise InvalidRequestError("model must be a non-empty string", param="model")
-        # A partial rather than a closure: one coroutine frame less per request, held across the upstream wait.
-        result, report = await self._engine.execute(model, partial(self._attempt, kind, params, stream), stream=stream)
-        hidden = {
-            "deployment_id": report.deployment.id,
-            "model_group": report.model_group,
-            "attempts": len(report.attempts),
-            "overhead_ms": round(report.overhead_ms, 3),
-            "model": report.deployment.payload.target.model,
-        }
-        if isinstance(result, ChatStream):
-            result.hidden_params.update(hidden)
-        else:
-            hidden_params = hidden_params_of(result)
-            if hidden_params is not None:
-                hidden_params.update(hidden)
-        return result
+        reject_identity_keys(params)
+        return partial(self._attempt, kind, params, stream)
 
     async def _attempt(
         self, kind: CallKind, params: dict[str, Any], stream: bool, spec: DeploymentSpec, info: AttemptInfo
@@ -168,7 +157,7 @@ class Router(JobsAPI):
             raise InvalidRequestError(
                 f"model group {target.model_name!r} ({family.name}) does not serve {kind} calls", param="model"
             )
-        merged = merge_params(params, runtime.defaults, {})
+        merged = merge_params(params, runtime.defaults)
         request = CallRequest("chat" if as_text else kind, text_to_chat_params(merged) if as_text else merged, stream)
         deadlines = runtime.timeouts.for_attempt(info)
         request = await family.prepare(request, target, self._context(runtime, deadlines))
@@ -289,7 +278,7 @@ class Router(JobsAPI):
                 call = dict(params)
                 if mode == "prefill":
                     call["messages"] = prefill_messages(params["messages"], received)
-                merged = merge_params(call, runtime.defaults, {})
+                merged = merge_params(call, runtime.defaults)
                 request = await runtime.family.prepare(
                     CallRequest("chat", merged, True), runtime.target, self._context(runtime, Deadlines())
                 )
@@ -429,6 +418,24 @@ class _Finished:
 
     def finish(self) -> list[Any]:
         return []
+
+
+def _with_report(result: Any, report: ExecutionReport) -> Any:
+    """The result, with which deployment answered it after how many attempts in its hidden params."""
+    hidden = {
+        "deployment_id": report.deployment.id,
+        "model_group": report.model_group,
+        "attempts": len(report.attempts),
+        "overhead_ms": round(report.overhead_ms, 3),
+        "model": report.deployment.payload.target.model,
+    }
+    if isinstance(result, ChatStream):
+        result.hidden_params.update(hidden)
+    else:
+        hidden_params = hidden_params_of(result)
+        if hidden_params is not None:
+            hidden_params.update(hidden)
+    return result
 
 
 def _parsed(runtime: DeploymentRuntime, request: CallRequest, response: UpstreamResponse) -> Any:

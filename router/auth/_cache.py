@@ -112,7 +112,7 @@ class TokenCache:
     def cached(self, source: CredentialSource) -> str | None:
         """The cached token while it is not yet due for a refresh, else None (then await ``token``): the request
         path's check without a coroutine."""
-        entry = self._entries.get(self._key(source))
+        entry = self._entries.get((self._fingerprint(source), self._scopes))
         if entry is not None and entry.token is not None and self._clock() < entry.expires_at - self._margin:
             return entry.token
         return None

@@ -170,7 +170,7 @@ def _chat_row(number: int, custom_id: str, params: dict[str, Any], model: LineMo
     if not isinstance(params.get("messages"), list) or not params["messages"]:
         raise _line_error(number, "body.messages must be a non-empty list")
     try:
-        merged = merge_params(params, dict(model.defaults), {})
+        merged = merge_params(params, dict(model.defaults))
         prepared = model.family.build_request(CallRequest("chat", merged), model.target)
     except RouterError as exc:
         raise _line_error(number, exc.message) from None

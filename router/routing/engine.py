@@ -151,7 +151,7 @@ class RoutingEngine:
             deadline = now + (timeout if timeout is not None else self._settings.timeout)
         plan = RequestPlan(self._settings, self._table, model, group, members, num_retries)
         if exclude:
-            plan.excluded.update(exclude)
+            plan.excluded = set(exclude)
         retry = False
         while True:
             group_before = plan.group

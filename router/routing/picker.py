@@ -8,7 +8,7 @@ the strategy chooses again among the rest, so the pick never hands out capacity 
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,6 +60,11 @@ class Picker:
         self._need_latency = settings.routing_strategy == "latency-based-routing"
         self._need_inflight = settings.routing_strategy == "least-busy"
         self._buffer = settings.routing_strategy_args.lowest_latency_buffer
+        # A local store that can tell it holds no record lets a pick skip the snapshot, unless the strategy or
+        # the limits read usage, latency or in-flight counts.
+        quiet = getattr(store, "quiet", None)
+        plain = not (self._limits or self._need_latency or self._need_inflight)
+        self._quiet: Callable[[], bool] | None = quiet if plain and callable(quiet) else None
         # The contexts of requests without a token estimate (nearly all), built once rather than per pick.
         self._contexts = (
             PickContext(stream=False, tokens=0, lowest_latency_buffer=self._buffer),
@@ -91,17 +96,17 @@ class Picker:
         specs = [m for m in members if m.id not in exclude] if exclude else members
         if not specs:
             return NoPick(None)
+        if self._quiet is not None and self._quiet():
+            # Nothing recorded anywhere (the healthy common case): every member is available and IDLE, and
+            # nothing needs claiming, since a quiet store is only consulted when no limits apply.
+            choice = self._choose([Candidate(spec, IDLE) for spec in specs], stream, tokens)
+            return Pick(choice.spec, IDLE, False, False)
         states = await self._store.snapshot(
             [s.id for s in specs], now, usage=self._limits, latency=self._need_latency, inflight=self._need_inflight
         )
         available, blocked = self._classify(specs, states, now, tokens)
-        if tokens:
-            ctx = PickContext(stream=stream, tokens=tokens, lowest_latency_buffer=self._buffer)
-        else:
-            ctx = self._contexts[stream]
         while available:
-            tier = available if len(available) == 1 else lowest_tier(available)
-            choice = self._strategy(tier, self._rng, ctx)
+            choice = self._choose(available, stream, tokens)
             if not choice.half_open and not (self._limits and self._limited(choice.spec)):
                 return Pick(choice.spec, choice.state, False, False)  # no store round trip when nothing is claimed
             claimed = await self._claim(choice, now, tokens, probe_ttl)
@@ -110,6 +115,15 @@ class Picker:
             available.remove(choice)
             blocked.append(claimed)
         return NoPick(min(blocked) if blocked else None)
+
+    def _choose(self, available: list[Candidate], stream: bool, tokens: int) -> Candidate:
+        """The strategy's choice among the lowest ``order`` tier of the available candidates."""
+        if tokens:
+            ctx = PickContext(stream=stream, tokens=tokens, lowest_latency_buffer=self._buffer)
+        else:
+            ctx = self._contexts[stream]
+        tier = available if len(available) == 1 else lowest_tier(available)
+        return self._strategy(tier, self._rng, ctx)
 
     async def ready_at(
         self, members: Sequence[DeploymentSpec], exclude: Collection[str], now: float, tokens: int

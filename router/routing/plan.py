@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import enum
 import time
-from collections import deque
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from router.errors import (
     BadRequestError,
@@ -35,6 +35,8 @@ from router.routing.deployments import DeploymentSpec, DeploymentTable
 from router.routing.policy import retries_allowed, same_deployment_retry_ok
 from router.routing.report import AttemptRecord
 from router.routing.settings import RoutingSettings
+
+_NONE: frozenset[str] = frozenset()
 
 
 class Step(enum.Enum):
@@ -86,10 +88,12 @@ class RequestPlan:
         self.requested_group = group
         self.retries = 0
         self.hops = 0
-        self.visited: set[str] = {group}
-        self.queue: deque[str] = deque()
-        self.tried: set[str] = set()  # failed once in this request: untried deployments go first
-        self.excluded: set[str] = set()  # never again in this request
+        # Small lists and a shared empty set, replaced on the first failure: one plan is alive per in-flight
+        # request, and empty sets and deques cost 216 and 760 bytes each.
+        self.visited: list[str] = [group]
+        self.queue: list[str] = []  # fallback groups to try, in order (a handful at most)
+        self.tried: AbstractSet[str] = _NONE  # failed once in this request: untried deployments go first
+        self.excluded: AbstractSet[str] = _NONE  # never again in this request
         self.attempts: list[AttemptRecord] = []
         self.errors: list[RouterError] = []
         self.retry_at: float | None = None  # earliest time a blocked deployment returns, when one was seen
@@ -108,18 +112,18 @@ class RequestPlan:
 
     def after_failure(self, error: RouterError, spec: DeploymentSpec) -> Step:
         """Record the failed attempt's consequences for this request and say what comes next."""
-        self.tried.add(spec.id)
+        self.tried = {*self.tried, spec.id}
         self.errors.append(error)
         if not same_deployment_retry_ok(error):
-            self.excluded.add(spec.id)
+            self.excluded = {*self.excluded, spec.id}
         if isinstance(error, ContextWindowExceededError | ContentPolicyError):
-            self.excluded.update(m.id for m in self.members)
+            self.excluded = {*self.excluded, *(m.id for m in self.members)}
             mapping = (
                 self.settings.context_window_fallbacks
                 if isinstance(error, ContextWindowExceededError)
                 else self.settings.content_policy_fallbacks
             )
-            self.queue = deque(self._targets(mapping))
+            self.queue = self._targets(mapping)
             return Step.HOP if self.queue else Step.STOP
         if self.retries < retries_allowed(error, self.group, spec, self.settings, self.num_retries):
             return Step.RETRY
@@ -131,9 +135,9 @@ class RequestPlan:
     def enqueue_fallbacks(self) -> None:
         """The current group's generic fallbacks go to the back of the queue (breadth-first)."""
         targets = self._targets(self.settings.fallbacks) or self.settings.default_fallbacks
-        self.queue.extend(t for t in targets if t not in self.queue)
+        self.queue.extend([t for t in targets if t not in self.queue])
 
-    def _targets(self, mapping: Mapping[str, Sequence[str]]) -> Sequence[str]:
+    def _targets(self, mapping: Mapping[str, Sequence[str]]) -> list[str]:
         found = mapping.get(self.group) or mapping.get("*") or ()
         return [t for t in found if t not in self.visited]
 
@@ -147,11 +151,11 @@ class RequestPlan:
     def hop(self) -> str | None:
         """Move to the next usable fallback group; None when none is left or ``max_fallbacks`` is reached."""
         while self.queue and self.hops < self.settings.max_fallbacks:
-            group = self.table.group_name(self.queue.popleft())
+            group = self.table.group_name(self.queue.pop(0))
             if group is None or group in self.visited:
                 continue
             self.hops += 1
-            self.visited.add(group)
+            self.visited.append(group)
             self.group = group
             self.members = self.table.members(group)
             return group

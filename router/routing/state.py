@@ -115,9 +115,14 @@ class MemoryStore:
     async def snapshot(
         self, ids: Sequence[str], now: float, *, usage: bool, latency: bool, inflight: bool
     ) -> dict[str, DeploymentState]:
-        if not (usage or latency or inflight or self._cooldowns or self._probes):
-            return {}  # nothing recorded that this read could return: every id is IDLE (the healthy common case)
+        if not (usage or latency or inflight) and self.quiet():
+            return {}
         return {dep_id: self.read(dep_id, now, usage=usage, latency=latency, inflight=inflight) for dep_id in ids}
+
+    def quiet(self) -> bool:
+        """No cooldown or probe is recorded: a read of cooldowns alone finds every deployment IDLE (the healthy
+        common case, which the picker then serves without a snapshot)."""
+        return not self._cooldowns and not self._probes
 
     def read(self, dep_id: str, now: float, *, usage: bool, latency: bool, inflight: bool) -> DeploymentState:
         """Synchronous read for one deployment (also used by the Redis fallback path and ``health``)."""
