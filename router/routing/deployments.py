@@ -101,6 +101,9 @@ class DeploymentTable:
     def resolve(self, model: str) -> tuple[str, tuple[DeploymentSpec, ...]]:
         """Group name / alias / deployment id → (group name, members). A deployment id pins that one deployment;
         its group name is the deployment's ``model_name`` (so its fallbacks still apply)."""
+        members = self._groups.get(model)
+        if members is not None:  # a group name (nearly every call): one lookup
+            return model, members
         group = self.group_name(model)
         if group is not None:
             return group, self._groups[group]

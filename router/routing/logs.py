@@ -13,6 +13,15 @@ from typing import Any
 
 import structlog
 
+# structlog's live configuration object. ``get_config()`` copies it into a new dict on every call (~0.4 µs, once
+# per request here); its attributes are read directly when this structlog has them, else ``get_config()`` is used.
+_LIVE_CONFIG: Any = getattr(getattr(structlog, "_config", None), "_CONFIG", None)
+if not all(
+    hasattr(_LIVE_CONFIG, name)
+    for name in ("default_processors", "default_wrapper_class", "logger_factory", "default_context_class")
+):
+    _LIVE_CONFIG = None
+
 # structlog's level-filtering wrapper classes (one cached class per level) → that level: for these, whether a
 # level is enabled is fixed by the configuration, so it is decided once per configuration, not per event.
 _FIXED_LEVELS = {structlog.make_filtering_bound_logger(level): level for level in (0, 10, 20, 30, 40, 50)}
@@ -32,9 +41,19 @@ class HotLogger:
         return self._current()[4]
 
     def _current(self) -> tuple[Any, Any, Any, Any, Any, int | None]:
-        config = structlog.get_config()
         cached = self._cached
+        live = _LIVE_CONFIG
         # Identity, not equality: the cache holds references, so an identity cannot be reused meanwhile.
+        if (
+            cached is not None
+            and live is not None
+            and live.default_processors is cached[0]
+            and live.default_wrapper_class is cached[1]
+            and live.logger_factory is cached[2]
+            and live.default_context_class is cached[3]
+        ):
+            return cached
+        config = structlog.get_config()
         if (
             cached is None
             or config["processors"] is not cached[0]
