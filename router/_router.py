@@ -160,7 +160,8 @@ class Router(JobsAPI):
         merged = merge_params(params, runtime.defaults)
         request = CallRequest("chat" if as_text else kind, text_to_chat_params(merged) if as_text else merged, stream)
         deadlines = runtime.timeouts.for_attempt(info)
-        request = await family.prepare(request, target, self._context(runtime, deadlines))
+        if family.needs_prepare(request):
+            request = await family.prepare(request, target, self._context(runtime, deadlines))
         if stream:
             opened = await self._open_stream(runtime, request, info, deadlines, as_text=as_text)
             if kind == "chat":

@@ -48,9 +48,12 @@ class AnthropicFamily(BaseFamily):
     def supported_params(self, target: Target) -> frozenset[str]:
         return supported_params(target)
 
+    def needs_prepare(self, request: CallRequest) -> bool:
+        return has_remote_media(request.messages)
+
     async def prepare(self, request: CallRequest, target: Target, ctx: CallContext) -> CallRequest:
         """Vertex refuses ``url`` media sources for Claude: fetch http(s) media and send it inline."""
-        if not has_remote_media(request.messages):
+        if not self.needs_prepare(request):
             return request
         messages = await inline_remote_media(request.messages, ctx.fetch_url)
         return CallRequest(kind=request.kind, params={**request.params, "messages": messages}, stream=request.stream)

@@ -123,6 +123,11 @@ class Family(Protocol):
 
     def classify_error(self, response: UpstreamResponse, target: Target) -> UpstreamError: ...
 
+    def needs_prepare(self, request: CallRequest) -> bool:
+        """Whether ``prepare`` has anything to do for this request (checked first: most requests need nothing,
+        and the context ``prepare`` takes is built only when it does)."""
+        ...
+
     async def prepare(self, request: CallRequest, target: Target, ctx: CallContext) -> CallRequest: ...
 
     def split(self, request: CallRequest, target: Target) -> list[CallRequest] | None: ...
@@ -135,6 +140,9 @@ class BaseFamily:
 
     name = "base"
     kinds: frozenset[CallKind] = frozenset()
+
+    def needs_prepare(self, request: CallRequest) -> bool:
+        return False
 
     async def prepare(self, request: CallRequest, target: Target, ctx: CallContext) -> CallRequest:
         return request

@@ -234,11 +234,16 @@ class GeminiFamily(BaseFamily):
             return None
         return classify(200, parse_error_body(payload), {}, deployment_id=target.deployment_id)
 
+    def needs_prepare(self, request: CallRequest) -> bool:
+        """Media to inline or a cache marker can only be in messages that are not plain text."""
+        messages = flatten_extra_body(request.params).get("messages")
+        return isinstance(messages, list) and not _plain_text(messages)
+
     async def prepare(self, request: CallRequest, target: Target, ctx: CallContext) -> CallRequest:
-        params = flatten_extra_body(request.params)
-        messages = params.get("messages")
-        if not isinstance(messages, list) or _plain_text(messages):
+        if not self.needs_prepare(request):
             return request
+        params = flatten_extra_body(request.params)
+        messages = params["messages"]
         media = needs_inlining(messages)
         cache = wants_cache(messages)
         if not media and not cache:
