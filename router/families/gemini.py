@@ -156,6 +156,7 @@ class GeminiFamily(BaseFamily):
         self._traits: dict[tuple[str, str | None, str], GeminiTraits] = {}
         # URLs per deployment and method: validating the location and splitting api_base cost ~1 µs a request.
         self._urls: dict[tuple[str, str, str, str, str | None, str | None, bool], str] = {}
+        self._by_target: dict[int, tuple[Target, GeminiTraits, str, str]] = {}
 
     def traits(self, target: Target) -> GeminiTraits:
         base = target.options.get("base_model", "") if target.options else ""
@@ -169,10 +170,22 @@ class GeminiFamily(BaseFamily):
         return supported_params(self.traits(target))
 
     def build_request(self, request: CallRequest, target: Target) -> PreparedRequest:
-        traits = self.traits(target)
+        found = self._by_target.get(id(target))
+        if found is None or found[0] is not target:
+            found = self._remember(target)
+        traits = found[1]
         params = filter_params(flatten_extra_body(request.params), supported_params(traits), target)
         body = build_body(params, traits, target)
-        return json_request(self.url(target, stream=request.stream), body, stream=request.stream)
+        return json_request(found[3] if request.stream else found[2], body, stream=request.stream)
+
+    def _remember(self, target: Target) -> tuple[Target, GeminiTraits, str, str]:
+        """(target, traits, unary URL, stream URL), held per target object: one lookup per request instead of two
+        keyed by tuples. The entry keeps the target alive, so its ``id`` cannot be reused meanwhile."""
+        if len(self._by_target) >= MAX_CACHED_URLS:
+            self._by_target.clear()
+        found = (target, self.traits(target), self.url(target, stream=False), self.url(target, stream=True))
+        self._by_target[id(target)] = found
+        return found
 
     def url(self, target: Target, *, stream: bool) -> str:
         """``model_url``, remembered per deployment (bounded: the cache is dropped when it grows past the limit)."""

@@ -34,7 +34,7 @@ class Converted:
 
 
 def to_contents(messages: list[Any], traits: GeminiTraits, *, fill_empty: bool = True) -> Converted:
-    out = Converted(system=None, contents=[])
+    out = Converted(None, [])
     system_parts: list[dict[str, Any]] = []
     for message in messages:
         if not isinstance(message, dict) and not isinstance(message, Mapping):  # dict first: ABC checks are slow
