@@ -1,7 +1,7 @@
 """Load against the proxy (``vertex-router serve``) in front of the emulator, and against the emulator directly.
 
 Three processes on 127.0.0.1: the emulator (``vertex-router emulator``), the proxy (``vertex-router serve`` on
-granian, or uvicorn with ``--server uvicorn``), and this load generator (asyncio + aiohttp, one keep-alive connection
+uvicorn, or granian with ``--server granian``), and this load generator (asyncio + aiohttp, one keep-alive connection
 per concurrent client). For concurrency 1, 16 and 64 it prints requests/s, p50 and p99 of small
 non-streaming chat calls, for the proxy and for the same call sent straight to the emulator (Gemini's
 wire format, with a token minted from the same service account); then the time to the first byte of a
@@ -207,7 +207,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--server", choices=("uvicorn", "granian"), default="granian")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     parser.add_argument("--concurrency", default="1,16,64")
     parser.add_argument("--soak", type=int, default=0, help="then send this many requests, printing proxy RSS")
     args = parser.parse_args()

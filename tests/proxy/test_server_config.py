@@ -34,7 +34,9 @@ def test_body_limit_comes_from_general_settings() -> None:
     assert max_body_bytes(object()) == 10 * 1024 * 1024
 
 
-@pytest.mark.parametrize(("env", "expected"), [("uvicorn", "uvicorn"), ("granian", "granian"), ("", "granian")])
+@pytest.mark.parametrize(
+    ("env", "expected"), [("uvicorn", "uvicorn"), ("granian", "granian"), ("", "uvicorn"), ("h11", "uvicorn")]
+)
 def test_server_choice(monkeypatch: pytest.MonkeyPatch, env: str, expected: str) -> None:
     monkeypatch.setenv("VERTEX_ROUTER_SERVER", env)
     assert server_choice() == expected
