@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router.routing import MemoryStore
-from router.routing.state import fits
+from router.routing.state import IDLE, fits
 
 from .fakes import START
 
@@ -72,3 +72,23 @@ async def test_latency_samples_are_a_bounded_rolling_mean() -> None:
     assert state.ttft is None
     stale = (await store.snapshot(["a"], START + 61, usage=False, latency=True, inflight=False))["a"]
     assert stale.latency is None
+
+
+async def test_quiet_store_reads_idle_and_stops_being_quiet_once_anything_is_recorded() -> None:
+    """The picker skips the snapshot while the store is quiet: quiet must end with the first cooldown or probe,
+    and the shared IDLE state must never carry what one deployment recorded."""
+    store = MemoryStore()
+    assert store.quiet()
+    assert await store.snapshot(["a"], START, usage=False, latency=False, inflight=False) == {}
+    await store.cool_down("a", START + 60, START, hold=10)
+    assert not store.quiet()
+    cooling = await store.snapshot(["a", "b"], START, usage=False, latency=False, inflight=False)
+    assert cooling["a"].cooldown_until == START + 60
+    assert cooling["b"].cooldown_until is None
+    await store.clear_health("a")
+    assert store.quiet()
+    assert await store.acquire_probe("b", START, ttl=5)
+    assert not store.quiet()
+    await store.release_probe("b")
+    assert store.quiet()
+    assert IDLE.cooldown_until is None and IDLE.probe_until is None and IDLE.rpm_used == 0
