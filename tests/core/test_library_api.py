@@ -153,3 +153,18 @@ async def test_stream_none_means_not_streaming(stack: Stack) -> None:
     response = await r.acompletion(model="flash", messages=HELLO, stream=None)
     await r.aclose()
     assert isinstance(response, ChatCompletion)
+
+
+async def test_a_router_closed_on_its_loop_serves_again_with_fresh_connections(stack: Stack) -> None:
+    """aclose() closes this loop's client: the next call must not reuse the closed one it had remembered."""
+    r = stack.router([stack.deployment("flash", "vertex_ai/gemini-2.5-flash")])
+    first = await r.acompletion(model="flash", messages=HELLO)
+    closed_client = r._resources().client
+    await r.aclose()
+    second = await r.acompletion(model="flash", messages=HELLO)
+    fresh_client = r._resources().client
+    await r.aclose()
+
+    assert first.choices[0].message.content == second.choices[0].message.content == "Echo: hello there"
+    assert fresh_client is not closed_client
+    assert len(stack.requests(location="us-central1")) == 2
