@@ -163,6 +163,8 @@ class ProxyApp:
                     await self.router.aclose()
                 except Exception as exc:
                     self.log.warning("router_close_failed", error_type=type(exc).__name__)
+                if self.auth is not None:
+                    await self.auth.aclose()  # the key limits' Redis pool, when there is one
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -1,10 +1,14 @@
-"""Who may call the proxy: the master key and named keys (allowed model groups, requests per minute).
+"""Who may call the proxy: the master key and named keys (allowed model groups, requests and tokens per minute).
 
 Keys are compared as SHA-256 digests with ``hmac.compare_digest`` against every configured key, without
 stopping at the first match, so neither the position nor the length of a key leaks through timing.
-The rpm and tpm limits are buckets per key, kept in this process: with several workers each enforces them
-on its own share of the traffic. A call's tokens are known only after it answered, so tpm is charged then
-(the bucket may go into debt) and a key in debt is refused until the debt is refilled.
+
+The rpm and tpm limits hold for the whole server, not per process (router/proxy/key_limits.py). With
+``router_settings`` pointing at Redis they are counters per key and minute that every worker and machine
+shares, exact. Without Redis each of the N workers (``vertex-router serve`` tells each worker N) keeps
+buckets of 1/N of each limit, so together they never exceed it. A call's tokens are known only after it
+answered, so tpm is charged then (the budget may go over) and a key over its tpm is refused until the local
+debt is refilled, or with Redis until the next minute.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from router.proxy.errors import AuthenticationFailed, KeyRateLimited, ModelNotAllowed
+from router.proxy.errors import AuthenticationFailed, ModelNotAllowed
+from router.proxy.key_limits import LocalKeyLimits, RedisKeyLimits, SharedKeyLimits
 
 MASTER_KEY_ENV = "VERTEX_ROUTER_MASTER_KEY"
 
@@ -49,24 +54,30 @@ class ApiKey:
         return self.models is None or model in self.models
 
 
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    stamp: float
-
-
 @dataclass
 class ProxyAuth:
-    """Authenticates requests by header and enforces each key's model list and rpm."""
+    """Authenticates requests by header and enforces each key's model list, rpm and tpm.
+
+    ``workers``: how many worker processes serve together; each enforces that share of the limits locally.
+    ``shared``: Redis counters every worker and machine shares (the local buckets stand in while it fails).
+    """
 
     keys: list[ApiKey]
     clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, _Bucket] = field(default_factory=dict, init=False, repr=False)
-    _token_buckets: dict[str, _Bucket] = field(default_factory=dict, init=False, repr=False)
+    workers: int = 1
+    shared: RedisKeyLimits | None = None
+    local: LocalKeyLimits = field(init=False, repr=False)
+    _limits: SharedKeyLimits | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.local = LocalKeyLimits(workers=self.workers, clock=self.clock)
+        if self.shared is not None:
+            self._limits = SharedKeyLimits(self.shared, self.local, monotonic=self.clock)
 
     @classmethod
-    def from_config(cls, config: Any, env: Mapping[str, str] | None = None) -> ProxyAuth | None:
-        """Keys from ``general_settings`` (``master_key`` or env ``VERTEX_ROUTER_MASTER_KEY``, and ``keys``).
+    def from_config(cls, config: Any, env: Mapping[str, str] | None = None, *, workers: int = 1) -> ProxyAuth | None:
+        """Keys from ``general_settings`` (``master_key`` or env ``VERTEX_ROUTER_MASTER_KEY``, and ``keys``);
+        their limits shared through Redis when ``router_settings`` configures it, else ``workers``-way split.
 
         None when no key is configured at all: the caller decides whether that is allowed (``--no-auth``).
         """
@@ -77,22 +88,14 @@ class ProxyAuth:
         if master:
             keys.append(ApiKey.from_secret("master", str(master)))
         for index, entry in enumerate(_get(settings, "keys") or []):
-            secret = _get(entry, "key")
-            if not secret:
-                continue
-            models = _get(entry, "models")
-            rpm = _get(entry, "rpm")
-            tpm = _get(entry, "tpm")
-            keys.append(
-                ApiKey.from_secret(
-                    str(_get(entry, "name") or f"key-{index}"),
-                    str(secret),
-                    models=[str(m) for m in models] if models else None,
-                    rpm=int(rpm) if rpm else None,
-                    tpm=int(tpm) if tpm else None,
-                )
-            )
-        return cls(keys) if keys else None
+            key = _named_key(index, entry)
+            if key is not None:
+                keys.append(key)
+        if not keys:
+            return None
+        limited = any(k.rpm is not None or k.tpm is not None for k in keys)
+        shared = _redis_limits(_get(config, "router_settings")) if limited else None
+        return cls(keys, workers=workers, shared=shared)
 
     def authenticate(self, headers: Mapping[bytes, bytes]) -> ApiKey:
         """The key this request presents (``Authorization: Bearer`` or ``x-api-key``); 401 when none matches."""
@@ -116,36 +119,58 @@ class ProxyAuth:
         if not key.may_use(model):
             raise ModelNotAllowed(model)
 
-    def admit(self, key: ApiKey) -> None:
-        """Take one request from the key's per-minute budget; 429 with the wait when it (or tpm) is empty."""
-        now = self.clock()
-        if key.tpm is not None:
-            tokens = _refill(self._token_buckets, key.name, key.tpm, now)
-            if tokens.tokens <= 0.0:
-                raise KeyRateLimited(retry_after=max(1.0, -tokens.tokens) / (key.tpm / 60.0))
-        if key.rpm is None:
+    async def admit(self, key: ApiKey) -> None:
+        """Take one request from the key's per-minute budget; 429 with the wait when it (or tpm) is spent."""
+        if key.rpm is None and key.tpm is None:
             return
-        bucket = _refill(self._buckets, key.name, key.rpm, now)
-        if bucket.tokens < 1.0:
-            raise KeyRateLimited(retry_after=(1.0 - bucket.tokens) / (key.rpm / 60.0))
-        bucket.tokens -= 1.0
+        if self._limits is None:
+            self.local.admit(key)
+        else:
+            await self._limits.admit(key)
 
-    def charge_tokens(self, key: ApiKey, tokens: int) -> None:
-        """Charge a finished call's tokens to the key's tpm budget (it may go into debt)."""
+    async def charge_tokens(self, key: ApiKey, tokens: int) -> None:
+        """Charge a finished call's tokens to the key's tpm budget (it may go over: they were spent)."""
         if key.tpm is None or tokens <= 0:
             return
-        _refill(self._token_buckets, key.name, key.tpm, self.clock()).tokens -= tokens
+        if self._limits is None:
+            self.local.charge(key, tokens)
+        else:
+            await self._limits.charge(key, tokens)
+
+    async def aclose(self) -> None:
+        if self._limits is not None:
+            await self._limits.aclose()
 
 
-def _refill(buckets: dict[str, _Bucket], name: str, per_minute: int, now: float) -> _Bucket:
-    """The bucket of ``name``, refilled at ``per_minute``/60 per second up to ``per_minute``."""
-    bucket = buckets.get(name)
-    if bucket is None:
-        bucket = buckets[name] = _Bucket(tokens=float(per_minute), stamp=now)
-        return bucket
-    bucket.tokens = min(float(per_minute), bucket.tokens + (now - bucket.stamp) * per_minute / 60.0)
-    bucket.stamp = now
-    return bucket
+def _named_key(index: int, entry: Any) -> ApiKey | None:
+    secret = _get(entry, "key")
+    if not secret:
+        return None
+    models = _get(entry, "models")
+    rpm = _get(entry, "rpm")
+    tpm = _get(entry, "tpm")
+    return ApiKey.from_secret(
+        str(_get(entry, "name") or f"key-{index}"),
+        str(secret),
+        models=[str(m) for m in models] if models else None,
+        rpm=int(rpm) if rpm else None,
+        tpm=int(tpm) if tpm else None,
+    )
+
+
+def _redis_limits(settings: Any) -> RedisKeyLimits | None:
+    """Redis counters when ``router_settings`` puts the routing state in Redis (the same server)."""
+    url, host = _get(settings, "redis_url"), _get(settings, "redis_host")
+    if not (url or host):
+        return None
+    port = _get(settings, "redis_port")
+    return RedisKeyLimits.connect(
+        url=url,
+        host=host,
+        port=int(port) if port else None,
+        password=_get(settings, "redis_password"),
+        db=int(_get(settings, "redis_db") or 0),
+    )
 
 
 def _presented_key(headers: Mapping[bytes, bytes]) -> bytes | None:

@@ -191,13 +191,14 @@ class Handlers:
         validate(data, spec)
         if key is not None and self.auth is not None:
             self.auth.authorize(key, data["model"])
-            self.auth.admit(key)
+            await self.auth.admit(key)
             ex.key = key
         return data
 
     async def _call(self, ex: Exchange, method: Callable[..., Awaitable[Any]], data: dict[str, Any]) -> None:
         """The Router call and the answer (JSON or SSE); a client that leaves cancels the call."""
         watch = DisconnectWatch(ex)
+        streamed: list[int] = []  # the stream's usage chunks' tokens, charged to the key when it ends
         try:
             started = time.perf_counter()
             result = await method(**data)
@@ -205,9 +206,10 @@ class Handlers:
             model = data["model"]
             if not data.get("stream"):
                 watch.stop()
-                self._count_usage(ex, model, getattr(result, "usage", None))
+                spent = self._count_usage(ex, model, getattr(result, "usage", None))
                 body = orjson.dumps(result.model_dump())
                 await ex.respond_json(200, body, self._route_headers(ex, result._hidden_params))
+                await self._charge(ex, spent)  # after answering: the client does not wait for Redis
                 return
             headers = list(SSE_HEADERS)
             headers.extend(self._route_headers(ex, getattr(result, "hidden_params", None) or {}))
@@ -216,7 +218,7 @@ class Handlers:
             def encode(chunk: Any) -> bytes:
                 usage = getattr(chunk, "usage", None)
                 if usage is not None:
-                    self._count_usage(ex, model, usage)
+                    streamed.append(self._count_usage(ex, model, usage))
                 return sse_frame(chunk)
 
             outcome = await Relay(ex, log=self.log).run(result, encode, _closer(result), done=DONE, watch=watch)
@@ -228,22 +230,29 @@ class Handlers:
             self._disconnected(ex)
         finally:
             watch.stop()
+        # A stream's tokens are charged once it ended (also when the client left: they were spent).
+        await self._charge(ex, sum(streamed))
 
     def _disconnected(self, ex: Exchange) -> None:
         # 499: nginx's "client closed request"; only metrics and logs ever see it.
         ex.status = 499
         self.log.info("client_disconnected", request_id=ex.request_id.decode())
 
-    def _count_usage(self, ex: Exchange, model: str, usage: Any) -> None:
-        """Tokens into the metrics, and against the key's tpm budget."""
+    def _count_usage(self, ex: Exchange, model: str, usage: Any) -> int:
+        """Tokens into the metrics; the total to charge to the key's tpm budget (0 when it has none)."""
         if usage is None:
-            return
+            return 0
         self.metrics.count_usage(model, usage)
-        if ex.key is not None and ex.key.tpm is not None and self.auth is not None:
-            total = getattr(usage, "total_tokens", 0) or (
-                (getattr(usage, "prompt_tokens", 0) or 0) + (getattr(usage, "completion_tokens", 0) or 0)
-            )
-            self.auth.charge_tokens(ex.key, int(total))
+        if ex.key is None or ex.key.tpm is None:
+            return 0
+        total = getattr(usage, "total_tokens", 0) or (
+            (getattr(usage, "prompt_tokens", 0) or 0) + (getattr(usage, "completion_tokens", 0) or 0)
+        )
+        return int(total)
+
+    async def _charge(self, ex: Exchange, tokens: int) -> None:
+        if tokens and ex.key is not None and self.auth is not None:
+            await self.auth.charge_tokens(ex.key, tokens)
 
     def _route_headers(self, ex: Exchange, hidden: dict[str, Any]) -> Headers:
         """x-router-* headers; the overhead is the Router's own plus the proxy's time outside the Router call."""

@@ -2,7 +2,8 @@
 
 The config is validated and the auth decided in the parent, before any worker starts, so a bad config or a
 missing key fails the command at once. Each worker then builds its own Router from the same file (factory
-mode; the path travels in an environment variable because workers are fresh processes), then freezes its
+mode; the path and the worker count travel in environment variables because workers are fresh processes;
+the count splits each key's rpm/tpm between them, see router/proxy/auth.py), then freezes its
 start-up heap out of the garbage collector's view (see ``_freeze_startup_heap``).
 
 Server choice, by ``benchmarks/proxy_load.py`` on the shared 2-core sandbox (1 worker, in front of the
@@ -36,6 +37,7 @@ JSON_LOGS_ENV = "VERTEX_ROUTER_JSON_LOGS"
 LOG_LEVEL_ENV = "VERTEX_ROUTER_LOG_LEVEL"
 SERVER_ENV = "VERTEX_ROUTER_SERVER"
 METRICS_DIR_ENV = "VERTEX_ROUTER_METRICS_DIR"
+WORKERS_ENV = "VERTEX_ROUTER_WORKERS"
 GRACEFUL_SHUTDOWN_S = 30
 # Longer than common load balancers' idle timeouts (GCP 600 s is configurable; AWS ALB 60 s), so the balancer
 # closes idle connections first and never sends a request on one the proxy just closed (a spurious 502).
@@ -65,6 +67,7 @@ def serve_from_args(args: Any) -> int:
     os.environ[NO_AUTH_ENV] = "1" if no_auth else ""
     os.environ[JSON_LOGS_ENV] = "1" if json_logs else ""
     os.environ[LOG_LEVEL_ENV] = log_level
+    os.environ[WORKERS_ENV] = str(workers)  # each worker enforces 1/workers of every key's rpm and tpm
     _configure_logging(json_logs, log_level)
     structlog.get_logger("router.proxy").info(
         "proxy_starting",
@@ -176,7 +179,7 @@ def app_from_env() -> ProxyApp:
 
     _configure_logging(os.environ.get(JSON_LOGS_ENV) == "1", os.environ.get(LOG_LEVEL_ENV) or "info")
     router = Router.from_yaml(os.environ[CONFIG_ENV])
-    auth = ProxyAuth.from_config(router.config)
+    auth = ProxyAuth.from_config(router.config, workers=workers_from_env())
     if auth is None and os.environ.get(NO_AUTH_ENV) != "1":
         raise RuntimeError("no API key configured and --no-auth not given")
     app = create_app(router, auth=auth, max_body_bytes=max_body_bytes(router.config))
@@ -184,6 +187,14 @@ def app_from_env() -> ProxyApp:
         app.enable_shared_metrics(os.environ[METRICS_DIR_ENV])
     _freeze_startup_heap()
     return app
+
+
+def workers_from_env() -> int:
+    """How many workers serve together, as the parent set it; 1 when unset or unreadable (one process)."""
+    try:
+        return max(1, int(os.environ.get(WORKERS_ENV) or 1))
+    except ValueError:
+        return 1
 
 
 def _freeze_startup_heap() -> None:

@@ -119,30 +119,30 @@ def test_a_bare_key_without_scheme_is_accepted_as_the_user_guide_sends_it() -> N
         auth.authenticate({b"authorization": b"sk-2"})
 
 
-def test_rpm_bucket_refills_at_rate() -> None:
+async def test_rpm_bucket_refills_at_rate() -> None:
     clock = FakeClock()
     auth = ProxyAuth([], clock=clock)
     key = ApiKey.from_secret("k", "s", rpm=60)
     for _ in range(60):
-        auth.admit(key)
+        await auth.admit(key)
     with pytest.raises(KeyRateLimited) as info:
-        auth.admit(key)
+        await auth.admit(key)
     assert info.value.retry_after == pytest.approx(1.0)
     clock.now += 1.0
-    auth.admit(key)
+    await auth.admit(key)
 
 
-def test_tpm_is_charged_after_the_call_and_refuses_a_key_in_debt() -> None:
+async def test_tpm_is_charged_after_the_call_and_refuses_a_key_in_debt() -> None:
     clock = FakeClock()
     auth = ProxyAuth([], clock=clock)
     key = ApiKey.from_secret("k", "s", tpm=600)  # 10 tokens per second
-    auth.admit(key)
-    auth.charge_tokens(key, 650)  # the answer was bigger than the budget: 50 tokens of debt
+    await auth.admit(key)
+    await auth.charge_tokens(key, 650)  # the answer was bigger than the budget: 50 tokens of debt
     with pytest.raises(KeyRateLimited) as info:
-        auth.admit(key)
+        await auth.admit(key)
     assert info.value.retry_after == pytest.approx(5.0)
     clock.now += 5.1
-    auth.admit(key)
+    await auth.admit(key)
 
 
 async def test_tpm_from_config_limits_a_named_key_over_http(fake_router: object) -> None:
