@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qs
 
 import orjson
@@ -21,14 +21,53 @@ from router.errors import InvalidRequestError
 from router.jobs.multipart import read_form
 from router.proxy.asgi import Exchange
 from router.proxy.auth import ProxyAuth
-from router.proxy.errors import NotImplementedByRouter
+from router.proxy.errors import InvalidField, MethodNotAllowed, NotImplementedByRouter
 from router.proxy.validation import parse_json_object
 
 Bound = Callable[[Exchange], Awaitable[None]]
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # OpenAI's own batch file limit is 200 MB
-_BATCH_FIELDS = frozenset({"input_file_id", "endpoint", "completion_window", "metadata", "model"})
-_TUNING_FIELDS = frozenset({"model", "training_file", "validation_file", "hyperparameters", "suffix"})
+Check = tuple[Callable[[Any], bool], str]  # (test, what the message says the field must be)
+_STRING: Check = (lambda v: isinstance(v, str), "a string")
+_OBJECT: Check = (lambda v: isinstance(v, dict), "an object")
+_STRING_MAP: Check = (
+    lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+    "an object of strings",
+)
+
+
+@dataclass(frozen=True)
+class BodySpec:
+    """The JSON fields one create route takes. Types are checked here because the Router takes them on trust:
+    a missing or mistyped field would otherwise be a TypeError (a 500), some only after the job was created."""
+
+    required: tuple[str, ...]
+    fields: Mapping[str, Check]
+
+
+_BATCH = BodySpec(
+    ("input_file_id",),
+    {
+        "input_file_id": _STRING,
+        "endpoint": _STRING,
+        "completion_window": _STRING,
+        "metadata": _STRING_MAP,
+        "model": _STRING,
+    },
+)
+_TUNING = BodySpec(
+    ("model", "training_file"),
+    {
+        "model": _STRING,
+        "training_file": _STRING,
+        "validation_file": _STRING,
+        "hyperparameters": _OBJECT,
+        "suffix": _STRING,
+    },
+)
 _PROVIDER = "custom_llm_provider"
+PROVIDERS = ("vertex_ai", "vertex", "vertex_ai_beta")
+# The purposes OpenAI takes on upload that a FileObject can report back (outputs are written by jobs, not uploaded).
+UPLOAD_PURPOSES = ("batch", "fine-tune", "user_data", "assistants", "vision")
 
 
 @dataclass
@@ -44,10 +83,10 @@ class JobsRoutes:
             self.log = structlog.get_logger("router.proxy.jobs")
 
     def resolve(self, method: str, path: str) -> tuple[str, Bound] | None:
-        """(metrics label, handler) for a jobs route, else None."""
+        """(metrics label, handler) for a jobs route, None for another path; 405 for a method the route lacks."""
         path = _repair(path)
         if path == "/files":
-            return ("/files", self.create_file) if method == "POST" else None
+            return ("/files", self.create_file) if method == "POST" else _not_allowed(method, path, "POST")
         if path.startswith("/files/"):
             return self._file_route(method, path[len("/files/") :])
         if path.startswith("/batches"):
@@ -56,44 +95,52 @@ class JobsRoutes:
             return self._tuning_route(method, path[len("/fine_tuning/jobs") :])
         return None
 
-    def _file_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
-        if method == "GET" and rest.endswith("/content"):
+    def _file_route(self, method: str, rest: str) -> tuple[str, Bound]:
+        if rest.endswith("/content"):
+            # GET only, like OpenAI's route: the suffix is reserved, so Allow names exactly what is served.
             file_id = rest[: -len("/content")]
+            if method != "GET":
+                return _not_allowed(method, f"/files/{rest}", "GET")
             return "/files/{id}/content", lambda ex: self.file_content(ex, file_id)
         if method == "GET":
             return "/files/{id}", lambda ex: self._answer(ex, lambda: self._jobs().afile_retrieve(rest))
         if method == "DELETE":
             return "/files/{id}", lambda ex: self._answer(ex, lambda: self._jobs().afile_delete(rest))
-        return None
+        return _not_allowed(method, f"/files/{rest}", "GET, DELETE")
 
-    def _batch_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
+    def _batch_route(self, method: str, rest: str) -> tuple[str, Bound]:
         if rest in ("", "/"):
             if method == "POST":
                 return "/batches", self.create_batch
-            return ("/batches", self.list_batches) if method == "GET" else None
+            return ("/batches", self.list_batches) if method == "GET" else _not_allowed(method, "/batches", "GET, POST")
         batch_id = rest.strip("/")
         if batch_id.endswith("/cancel") and method == "POST":
             target = batch_id[: -len("/cancel")]
             return "/batches/{id}/cancel", lambda ex: self._answer(ex, lambda: self._jobs().acancel_batch(target))
-        if method == "GET":
+        if method == "GET" and not batch_id.endswith("/cancel"):  # job ids never end so: GET .../cancel is a 405
             return "/batches/{id}", lambda ex: self._answer(ex, lambda: self._jobs().aretrieve_batch(batch_id))
-        return None
+        return _not_allowed(method, f"/batches/{batch_id}", "POST" if batch_id.endswith("/cancel") else "GET")
 
-    def _tuning_route(self, method: str, rest: str) -> tuple[str, Bound] | None:
+    def _tuning_route(self, method: str, rest: str) -> tuple[str, Bound]:
+        path = f"/fine_tuning/jobs{rest}"
         if rest in ("", "/"):
             if method == "POST":
                 return "/fine_tuning/jobs", self.create_tuning_job
-            return ("/fine_tuning/jobs", self.list_tuning_jobs) if method == "GET" else None
+            return (
+                ("/fine_tuning/jobs", self.list_tuning_jobs)
+                if method == "GET"
+                else _not_allowed(method, path, "GET, POST")
+            )
         job_id = rest.strip("/")
         if job_id.endswith("/cancel") and method == "POST":
             target = job_id[: -len("/cancel")]
             label = "/fine_tuning/jobs/{id}/cancel"
             return label, lambda ex: self._answer(ex, lambda: self._jobs().acancel_fine_tuning_job(target))
-        if method == "GET":
+        if method == "GET" and not job_id.endswith("/cancel"):
             return "/fine_tuning/jobs/{id}", lambda ex: self._answer(
                 ex, lambda: self._jobs().aretrieve_fine_tuning_job(job_id)
             )
-        return None
+        return _not_allowed(method, path, "POST" if job_id.endswith("/cancel") else "GET")
 
     # ------------------------------------------------------------------ handlers
 
@@ -105,7 +152,10 @@ class JobsRoutes:
             if "file" not in form.files:
                 raise InvalidRequestError("the upload has no 'file' part", param="file")
             purpose = form.fields.get("purpose") or "batch"
-            provider = form.fields.get(_PROVIDER) or "vertex_ai"
+            if purpose not in UPLOAD_PURPOSES:
+                # Checked here: the Router would upload first and fail building the answer (a 500).
+                raise InvalidField(f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}", "purpose")
+            provider = _provider(form.fields.get(_PROVIDER)) or "vertex_ai"
             filename, stream = form.files["file"]
             result = await self._timed(
                 ex, self._jobs().acreate_file((filename, stream), purpose=purpose, custom_llm_provider=provider)
@@ -127,7 +177,7 @@ class JobsRoutes:
             await ex.send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def create_batch(self, ex: Exchange) -> None:
-        data = await self._body(ex, _BATCH_FIELDS)
+        data = await self._body(ex, _BATCH)
         await self._answer(ex, lambda: self._jobs().acreate_batch(**data), authenticated=True)
 
     async def list_batches(self, ex: Exchange) -> None:
@@ -135,7 +185,7 @@ class JobsRoutes:
         await self._answer(ex, lambda: self._jobs().alist_batches(after=after, limit=limit))
 
     async def create_tuning_job(self, ex: Exchange) -> None:
-        data = await self._body(ex, _TUNING_FIELDS)
+        data = await self._body(ex, _TUNING)
         await self._answer(ex, lambda: self._jobs().acreate_fine_tuning_job(**data), authenticated=True)
 
     async def list_tuning_jobs(self, ex: Exchange) -> None:
@@ -153,16 +203,22 @@ class JobsRoutes:
         if self.auth is not None:
             self.auth.authenticate(ex.headers)
 
-    async def _body(self, ex: Exchange, allowed: frozenset[str]) -> dict[str, Any]:
+    async def _body(self, ex: Exchange, spec: BodySpec) -> dict[str, Any]:
         self._authenticate(ex)
         data = parse_json_object(await ex.read_body(self.max_body_bytes))
-        provider = data.pop(_PROVIDER, None)
-        if provider not in (None, "vertex_ai", "vertex", "vertex_ai_beta"):
-            raise InvalidRequestError(f"{_PROVIDER} {provider!r} is not served here", param=_PROVIDER)
-        unknown = sorted(k for k, v in data.items() if k not in allowed and v is not None)
+        _provider(data.pop(_PROVIDER, None))
+        unknown = sorted(k for k, v in data.items() if k not in spec.fields and v is not None)
         if unknown:
             raise InvalidRequestError(f"unsupported field(s): {', '.join(unknown)}", param=unknown[0])
-        return {k: v for k, v in data.items() if v is not None}
+        body = {k: v for k, v in data.items() if v is not None}  # null means "not given", as in OpenAI's API
+        for name, value in body.items():
+            test, kind = spec.fields[name]
+            if not test(value):
+                raise InvalidField(f"{name!r} must be {kind}.", name)
+        for name in spec.required:
+            if name not in body:
+                raise InvalidField(f"Missing required parameter {name!r}.", name)
+        return body
 
     async def _answer(self, ex: Exchange, call: Callable[[], Awaitable[Any]], *, authenticated: bool = False) -> None:
         """Authenticate first, then make the Router call (``call`` is a thunk, so nothing starts unauthorised)."""
@@ -179,6 +235,17 @@ class JobsRoutes:
             ex.router_seconds = time.perf_counter() - started
 
 
+def _provider(value: Any) -> Any:
+    if value is not None and value not in PROVIDERS:
+        raise InvalidRequestError(f"{_PROVIDER} {value!r} is not served here", param=_PROVIDER)
+    return value
+
+
+def _not_allowed(method: str, path: str, allow: str) -> NoReturn:
+    # The path names a jobs resource, so a wrong method is a 405 with Allow, not the 404 of an unknown route.
+    raise MethodNotAllowed(method, path, allow)
+
+
 def _repair(path: str) -> str:
     """Some clients and servers collapse ``gs://`` in a decoded path to ``gs:/``."""
     return path.replace("/gs:/", "/gs://", 1) if "/gs:/" in path and "/gs://" not in path else path
@@ -188,6 +255,6 @@ def _paging(query: bytes) -> tuple[str | None, int | None]:
     params: Mapping[str, list[str]] = parse_qs(query.decode("latin-1"))
     after = params.get("after", [None])[0]
     limit = params.get("limit", [None])[0]
-    if limit is not None and not limit.isdigit():
+    if limit is not None and not (limit.isascii() and limit.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise InvalidRequestError("limit must be a positive integer", param="limit")
     return after, int(limit) if limit else None

@@ -43,6 +43,8 @@ from router.types import (
     Usage,
 )
 
+from .fake_jobs import FakeJobs
+
 HIDDEN = {"deployment_id": "gemini-flash-us-central1", "attempts": 1, "overhead_ms": 0.05, "model": "gemini-2.5-flash"}
 MODELS = [
     "gemini-flash",
@@ -91,7 +93,7 @@ class FakeStream:
 
 
 @dataclass
-class FakeRouter:
+class FakeRouter(FakeJobs):
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     callbacks: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
     streams: list[FakeStream] = field(default_factory=list)

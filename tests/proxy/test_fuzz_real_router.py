@@ -2,6 +2,8 @@
 
 The document's ``model`` fields are narrowed to the configured groups so fuzzed parameters reach the real
 translators instead of stopping at a 404; whatever they send, the answer is a documented 4xx, never a 5xx.
+The POST routes of files, batches and fine-tuning run too, against the emulator's Cloud Storage and job routes
+(``files_settings`` names a bucket there): uploads go through the multipart reader and the batch converter.
 Derandomized: the same examples every run, so a change elsewhere that breaks one fails reproducibly. (Random
 runs with more examples found Router(stream=None) raising TypeError, now guarded in the proxy, and an
 emulator crash on a huge embedding ``dimensions``.)
@@ -75,7 +77,11 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Proxy]:
     ]
 
     def factory() -> Any:
-        router = Router.from_dict({"model_list": model_list, "router_settings": {"num_retries": 0}})
+        account = {"vertex_project": "emulator-project", "vertex_location": "us-central1",
+                   "vertex_credentials": str(credentials), "gcs_bucket_name": "fuzz-bucket"}  # fmt: skip
+        env = {"VERTEXAI_API_BASE": emulator.url, "STORAGE_EMULATOR_HOST": emulator.url}
+        router = Router.from_dict({"model_list": model_list, "router_settings": {"num_retries": 0},
+                                   "files_settings": [account], "environment_variables": env})  # fmt: skip
         return create_app(router, auth=ProxyAuth([ApiKey.from_secret("master", KEY)]))
 
     config = uvicorn.Config(factory, factory=True, host="127.0.0.1", port=0, http="httptools", loop="uvloop",

@@ -30,6 +30,9 @@ def test_document_lists_every_openai_route() -> None:
     paths = set(schemathesis.openapi.from_path(SCHEMA_FILE).raw_schema["paths"])
     assert {"/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/images/generations", "/v1/audio/speech",
             "/v1/models", "/health/liveliness", "/health/readiness", "/metrics"} <= paths  # fmt: skip
+    assert {"/v1/files", "/v1/files/{file_id}", "/v1/files/{file_id}/content", "/v1/batches", "/v1/batches/{batch_id}",
+            "/v1/batches/{batch_id}/cancel", "/v1/fine_tuning/jobs", "/v1/fine_tuning/jobs/{fine_tuning_job_id}",
+            "/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel"} <= paths  # fmt: skip
 
 
 @SCHEMA.parametrize()
