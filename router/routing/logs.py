@@ -22,6 +22,16 @@ if not all(
 ):
     _LIVE_CONFIG = None
 
+
+def _config_parts() -> tuple[Any, Any, Any, Any]:
+    """(processors, wrapper_class, logger_factory, context_class) of the current structlog configuration."""
+    live = _LIVE_CONFIG
+    if live is not None:
+        return live.default_processors, live.default_wrapper_class, live.logger_factory, live.default_context_class
+    config = structlog.get_config()
+    return config["processors"], config["wrapper_class"], config["logger_factory"], config["context_class"]
+
+
 # structlog's level-filtering wrapper classes (one cached class per level) → that level: for these, whether a
 # level is enabled is fixed by the configuration, so it is decided once per configuration, not per event.
 _FIXED_LEVELS = {structlog.make_filtering_bound_logger(level): level for level in (0, 10, 20, 30, 40, 50)}
@@ -41,35 +51,18 @@ class HotLogger:
         return self._current()[4]
 
     def _current(self) -> tuple[Any, Any, Any, Any, Any, int | None]:
+        parts = _config_parts()
         cached = self._cached
-        live = _LIVE_CONFIG
         # Identity, not equality: the cache holds references, so an identity cannot be reused meanwhile.
         if (
-            cached is not None
-            and live is not None
-            and live.default_processors is cached[0]
-            and live.default_wrapper_class is cached[1]
-            and live.logger_factory is cached[2]
-            and live.default_context_class is cached[3]
-        ):
-            return cached
-        config = structlog.get_config()
-        if (
             cached is None
-            or config["processors"] is not cached[0]
-            or config["wrapper_class"] is not cached[1]
-            or config["logger_factory"] is not cached[2]
-            or config["context_class"] is not cached[3]
+            or parts[0] is not cached[0]
+            or parts[1] is not cached[1]
+            or parts[2] is not cached[2]
+            or parts[3] is not cached[3]
         ):
             bound = structlog.get_logger(self._name).bind()
-            cached = self._cached = (
-                config["processors"],
-                config["wrapper_class"],
-                config["logger_factory"],
-                config["context_class"],
-                bound,
-                _FIXED_LEVELS.get(config["wrapper_class"]),
-            )
+            cached = self._cached = (*parts, bound, _FIXED_LEVELS.get(parts[1]))
         return cached
 
     def enabled(self, level: int) -> bool:
